@@ -1,0 +1,108 @@
+/*
+ * store.h - where everything heard is kept (P5, L4): one interface, an
+ * embedded SQLite backend (WAL, FTS5) today and PostgreSQL later. No SQL
+ * leaves the backend.
+ *
+ * A store handle is used by one thread at a time. Several processes may open
+ * the same SQLite file; writers wait for each other (busy timeout).
+ */
+#ifndef EARSHOT_STORE_H
+#define EARSHOT_STORE_H
+
+#include "earshot.h"
+#include "mention.h"
+
+typedef struct es_store_s es_store_t;
+
+/* Opens (creating and migrating when needed) the store at path. On failure
+ * *out may still be set so es_store_errmsg can say why; free it with
+ * es_store_close either way. Errors: ES_EDB, ES_ECORRUPT (a newer schema than
+ * this build knows), ES_ENOMEM. */
+es_err es_store_open(const char *path, es_store_t **out) ES_WUR;
+void es_store_close(es_store_t *s);
+
+/* What went wrong last on this handle, with the SQLite message. Never NULL. */
+const char *es_store_errmsg(const es_store_t *s);
+
+/* The schema version after migration. */
+int es_store_schema_version(const es_store_t *s);
+
+/* Stores n mentions in one transaction and returns only once it has
+ * committed durably. A mention whose (source, external_id) is already stored
+ * is left as it is. *inserted (when not NULL) receives how many were new. On
+ * an error nothing of the batch is stored. Errors: ES_EDB, ES_EBUSY. */
+es_err es_store_put(es_store_t *s, const es_mention_t *ms, size_t n, size_t *inserted) ES_WUR;
+
+/* Number of mentions stored. */
+es_err es_store_count(es_store_t *s, int64_t *out) ES_WUR;
+
+/* Brands: ours (ours = 1) or a competitor's. Names are unique, compared
+ * without regard to case. ES_EEXIST for a duplicate name. */
+typedef struct es_brand {
+    uint32_t id;
+    const char *name;
+    int ours;
+} es_brand;
+es_err es_store_brand_add(es_store_t *s, const char *name, int ours, uint32_t *id) ES_WUR;
+/* Calls cb for every brand, by name. Strings are valid during the call. */
+es_err es_store_brand_list(es_store_t *s, void (*cb)(const es_brand *b, void *ud), void *ud) ES_WUR;
+es_err es_store_brand_find(es_store_t *s, const char *name, uint32_t *id) ES_WUR;
+
+/* Listening queries, each belonging to a brand. The text is checked by the
+ * caller (es_query_parse) before it is added. */
+typedef struct es_query_row {
+    uint32_t id;
+    uint32_t brand_id;
+    const char *brand;
+    const char *name;
+    const char *text;
+} es_query_row;
+es_err es_store_query_add(es_store_t *s, uint32_t brand_id, const char *name, const char *text,
+                          uint32_t *id) ES_WUR;
+es_err es_store_query_list(es_store_t *s, void (*cb)(const es_query_row *q, void *ud), void *ud) ES_WUR;
+
+/* Full-text search with filters. text is a plain search (words, "phrases";
+ * every word must occur) or NULL for all; the other filters are NULL or
+ * 0 when unused. Results newest first. */
+typedef struct es_search_opts {
+    const char *text;
+    const char *brand;     /* brand name */
+    const char *source;
+    const char *polarity;  /* "negative", "neutral", "positive" */
+    const char *intent;    /* es_intent_name */
+    int64_t since, until;  /* created_at range, Unix seconds; 0 open */
+    size_t limit;          /* 0: 50 */
+    size_t offset;
+} es_search_opts;
+
+/* A stored mention as search returns it. m's strings, and brands (the brand
+ * names matched, comma-separated), are valid during the callback only. */
+typedef struct es_mention_row {
+    int64_t id;
+    es_mention_t m;
+    const char *brands;
+} es_mention_row;
+es_err es_store_search(es_store_t *s, const es_search_opts *o,
+                       void (*cb)(const es_mention_row *r, void *ud), void *ud) ES_WUR;
+
+/* Volume, sentiment and share of voice per brand per day (UTC) over
+ * [since, until) (0: open). share is the brand's part of all brand mentions
+ * that day, in [0, 1]. net is (positive - negative) / mentions. */
+typedef struct es_stats_row {
+    const char *day; /* YYYY-MM-DD */
+    const char *brand;
+    int ours;
+    long mentions, positive, neutral, negative;
+    double net;
+    double share;
+} es_stats_row;
+es_err es_store_stats(es_store_t *s, int64_t since, int64_t until,
+                      void (*cb)(const es_stats_row *r, void *ud), void *ud) ES_WUR;
+
+/* Calls cb with the fingerprint and key ("source/external_id") of the newest
+ * `limit` mentions, oldest first, to warm a near-duplicate detector. */
+es_err es_store_recent_fingerprints(es_store_t *s, size_t limit,
+                                    void (*cb)(uint64_t fp, const char *key, void *ud),
+                                    void *ud) ES_WUR;
+
+#endif

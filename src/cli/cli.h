@@ -1,0 +1,29 @@
+/*
+ * cli.h - what the parts of the `earshot` command share: the global options
+ * and one entry point per command. main.c parses the global options and
+ * dispatches; each cmd_* parses its own arguments (argv[0] is the command's
+ * name) and returns the process exit status (see docs/cli.md):
+ *   0 ok, 1 usage error, 2 failure, 3 finished with rejected records.
+ */
+#ifndef ES_CLI_CLI_H
+#define ES_CLI_CLI_H
+
+enum { CLI_OK = 0, CLI_USAGE = 1, CLI_FAIL = 2, CLI_REJECTS = 3 };
+
+typedef enum cli_output { CLI_OUT_TABLE = 0, CLI_OUT_CSV, CLI_OUT_JSON } cli_output;
+
+typedef struct cli_ctx {
+    const char *db_path; /* --db, default "./earshot.db" */
+    int quiet;           /* --quiet: no progress or summaries on stderr */
+} cli_ctx;
+
+int cmd_ingest(cli_ctx *ctx, int argc, char **argv);
+int cmd_analyze(cli_ctx *ctx, int argc, char **argv);
+int cmd_score(cli_ctx *ctx, int argc, char **argv);
+int cmd_brand(cli_ctx *ctx, int argc, char **argv);
+int cmd_query(cli_ctx *ctx, int argc, char **argv);
+int cmd_search(cli_ctx *ctx, int argc, char **argv);
+int cmd_stats(cli_ctx *ctx, int argc, char **argv);
+int cmd_demo(cli_ctx *ctx, int argc, char **argv); /* src/cli/demo.c */
+
+#endif
