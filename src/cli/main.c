@@ -1,0 +1,91 @@
+/*
+ * main.c - the `earshot` command: parses the global options (--db, --quiet,
+ * --help, --version), then hands the rest of the command line to one
+ * command (cmd_* in the other files of src/cli/). The command is thin: all
+ * the work is done by the library, through its public API.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "earshot/earshot.h"
+
+typedef struct command {
+    const char *name;
+    int (*fn)(cli_ctx *ctx, int argc, char **argv);
+    const char *help;
+} command;
+
+static const command commands[] = {
+    {"ingest", cmd_ingest, "read mentions from a file, analyse them and store them"},
+    {"analyze", cmd_analyze, "analyse mentions from a file and print the results"},
+    {"score", cmd_score, "score one text's sentiment and explain it token by token"},
+    {"brand", cmd_brand, "add or list brands (ours and competitors')"},
+    {"query", cmd_query, "add, list or test listening queries"},
+    {"search", cmd_search, "search the stored mentions"},
+    {"stats", cmd_stats, "volume, sentiment and share of voice per brand per day"},
+    {"demo", cmd_demo, "generate demo data files"},
+};
+
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
+static void usage(FILE *fp)
+{
+    fputs("usage: earshot [--db FILE] [--quiet] COMMAND [ARGS...]\n"
+          "       earshot --help | --version\n\n"
+          "earshot hears what customers say on every channel, understands it and keeps it.\n\n"
+          "Commands:\n",
+          fp);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fputs("\nGlobal options:\n"
+          "  --db FILE   the store (default ./earshot.db)\n"
+          "  --quiet     no progress or summaries on stderr\n"
+          "  --help      this help; `earshot COMMAND --help` for a command's\n"
+          "  --version   the version\n\n"
+          "Exit status: 0 ok, 1 usage error, 2 failure, 3 finished with rejected records.\n"
+          "See docs/cli.md.\n",
+          fp);
+}
+
+int main(int argc, char **argv)
+{
+    enum { O_DB = 256, O_QUIET, O_HELP, O_VERSION };
+    static const struct option opts[] = {{"db", required_argument, NULL, O_DB},
+                                         {"quiet", no_argument, NULL, O_QUIET},
+                                         {"help", no_argument, NULL, O_HELP},
+                                         {"version", no_argument, NULL, O_VERSION},
+                                         {NULL, 0, NULL, 0}};
+    cli_ctx ctx = {"./earshot.db", 0};
+    int c;
+    opterr = 0;
+    /* "+": stop at the command name; what follows is the command's. */
+    while ((c = getopt_long(argc, argv, "+:hqV", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DB: ctx.db_path = optarg; break;
+        case 'q':
+        case O_QUIET: ctx.quiet = 1; break;
+        case 'h':
+        case O_HELP: usage(stdout); return CLI_OK;
+        case 'V':
+        case O_VERSION: printf("earshot %s\n", ES_VERSION); return CLI_OK;
+        case ':':
+            fprintf(stderr, "earshot: %s needs a value\n", argv[optind - 1]);
+            return CLI_USAGE;
+        default:
+            fprintf(stderr, "earshot: unknown option '%s'\nTry 'earshot --help'.\n",
+                    argv[optind - 1]);
+            return CLI_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(argv[optind], commands[i].name) == 0)
+            return commands[i].fn(&ctx, argc - optind, argv + optind);
+    fprintf(stderr, "earshot: unknown command '%s'\nTry 'earshot --help'.\n", argv[optind]);
+    return CLI_USAGE;
+}

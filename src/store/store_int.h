@@ -1,0 +1,62 @@
+/*
+ * store_int.h - the inside of a store handle (internal to src/store/ and to
+ * bench/bench_store.c). store.c owns the public API and dispatches every call
+ * through a backend's operation table; a backend (sqlite.c today, postgres.c
+ * later) fills the table and keeps all of its SQL to itself. migrations.c
+ * holds the SQLite schema, versioned.
+ */
+#ifndef ES_STORE_STORE_INT_H
+#define ES_STORE_STORE_INT_H
+
+#include "earshot/store.h"
+
+/* The longest error message kept on a handle; longer ones are cut. */
+#define ES_STORE_ERRMAX 512
+
+/* What a backend does. Each function gets the handle (for its errmsg) and
+ * returns an es_err; store.c has already checked the arguments. */
+typedef struct es__store_ops {
+    const char *name; /* "sqlite" */
+    void (*close)(es_store_t *s);
+    es_err (*put)(es_store_t *s, const es_mention_t *ms, size_t n, size_t *inserted);
+    es_err (*count)(es_store_t *s, int64_t *out);
+    es_err (*brand_add)(es_store_t *s, const char *name, int ours, uint32_t *id);
+    es_err (*brand_list)(es_store_t *s, void (*cb)(const es_brand *, void *), void *ud);
+    es_err (*brand_find)(es_store_t *s, const char *name, uint32_t *id);
+    es_err (*query_add)(es_store_t *s, uint32_t brand_id, const char *name, const char *text,
+                        uint32_t *id);
+    es_err (*query_list)(es_store_t *s, void (*cb)(const es_query_row *, void *), void *ud);
+    es_err (*search)(es_store_t *s, const es_search_opts *o,
+                     void (*cb)(const es_mention_row *, void *), void *ud);
+    es_err (*stats)(es_store_t *s, int64_t since, int64_t until,
+                    void (*cb)(const es_stats_row *, void *), void *ud);
+    es_err (*recent_fingerprints)(es_store_t *s, size_t limit,
+                                  void (*cb)(uint64_t, const char *, void *), void *ud);
+    /* Tuning for benchmarks and operators: durability (1 FULL, 0 NORMAL). */
+    es_err (*set_durability)(es_store_t *s, int full);
+} es__store_ops;
+
+struct es_store_s {
+    const es__store_ops *ops; /* NULL until a backend has opened */
+    void *impl;               /* the backend's own state */
+    int version;              /* schema version after migration */
+    char errmsg[ES_STORE_ERRMAX];
+};
+
+/* Records the handle's last error message (printf-style) and returns rc, so
+ * that a caller can write `return es__store_fail(s, ES_EDB, ...)`. */
+es_err es__store_fail(es_store_t *s, es_err rc, const char *fmt, ...) ES_PRINTF(3, 4);
+
+/* Opens the SQLite backend on s (already allocated, ops still NULL). On
+ * success sets s->ops, s->impl and s->version. On failure leaves a message in
+ * s->errmsg and s->ops NULL, having freed everything it made. */
+es_err es__sqlite_open(es_store_t *s, const char *path) ES_WUR;
+
+/* Sets durability on an open store: full = 1 for synchronous=FULL (the
+ * default: a batch survives power loss once es_store_put returns), 0 for
+ * NORMAL (survives a crash of the process, not of the machine). For
+ * benchmarks and operators who choose; ES_EUNSUPPORTED when the backend has
+ * no such switch. */
+es_err es__store_set_durability(es_store_t *s, int full) ES_WUR;
+
+#endif
