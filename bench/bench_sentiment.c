@@ -5,11 +5,15 @@
  * the `text` column of the given airline CSV files. bench/sentiment.sh runs it
  * beside NLTK and the npm vader-sentiment package on the same texts.
  *
- *   bench_sentiment [--mode vader|care] [--runs N] FILE.csv...
+ *   bench_sentiment [--mode vader|care] [--runs N] [--once] FILE.csv...
  *
  * Prints one line per run and a final "texts/s <median>" line; the rate is
  * per second of CPU time of the process (single-threaded, so the same as wall
- * time on an idle machine).
+ * time on an idle machine). With --once it scores every text exactly once
+ * and prints only the count and a checksum: the form to run under
+ *   valgrind --tool=callgrind --toggle-collect=es_scorer_score
+ * whose instruction count, divided by the texts, does not depend on the load
+ * of a shared machine.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +41,13 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     es_sent_mode mode = ES_MODE_VADER;
-    int runs = 5, a = 1;
+    int runs = 5, a = 1, once = 0;
     for (; a + 1 < argc && argv[a][0] == '-'; a += 2) {
+        if (strcmp(argv[a], "--once") == 0) {
+            once = 1;
+            a--; /* no value */
+            continue;
+        }
         if (strcmp(argv[a], "--mode") == 0 && !es_sent_mode_parse(argv[a + 1], &mode))
             continue;
         if (strcmp(argv[a], "--runs") == 0 && (runs = (int)strtol(argv[a + 1], NULL, 10)) > 0 &&
@@ -48,7 +57,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (a >= argc) {
-        fprintf(stderr, "usage: bench_sentiment [--mode vader|care] [--runs N] FILE.csv...\n");
+        fprintf(stderr,
+                "usage: bench_sentiment [--mode vader|care] [--runs N] [--once] FILE.csv...\n");
         return 1;
     }
     /* All texts of all files, with their lengths. */
@@ -82,6 +92,14 @@ int main(int argc, char **argv)
         return 2;
     }
     double rates[99], checksum = 0;
+    if (once)
+        runs = 0;
+    for (size_t i = 0; once && i < n; i++) {
+        es_sentiment s;
+        if (es_scorer_score(sc, texts[i], lens[i], &s, 0))
+            return 2;
+        checksum += s.compound;
+    }
     for (int r = 0; r < runs; r++) {
         /* Repeat the corpus until a run lasts at least half a second. */
         size_t done = 0;
@@ -99,9 +117,11 @@ int main(int argc, char **argv)
         printf("run %d: %zu texts in %.3f CPU s: %.0f texts/s (%.1f MB/s)\n", r + 1, done, t1 - t0,
                rates[r], (double)bytes * ((double)done / (double)n) / (t1 - t0) / 1e6);
     }
-    qsort(rates, (size_t)runs, sizeof *rates, cmp_double);
     printf("mode %s, %zu texts, checksum %.4f\n", es_sent_mode_name(mode), n, checksum);
-    printf("texts/s %.0f\n", rates[runs / 2]);
+    if (runs) {
+        qsort(rates, (size_t)runs, sizeof *rates, cmp_double);
+        printf("texts/s %.0f\n", rates[runs / 2]);
+    }
     es_scorer_free(sc);
     for (int f = 0; f < nfiles; f++)
         se_free(&d[f]);

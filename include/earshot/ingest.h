@@ -77,6 +77,12 @@ const char *es_reader_errmsg(const es_reader_t *r);
 uint64_t es_reader_offset(const es_reader_t *r);
 uint64_t es_reader_total(const es_reader_t *r);
 
+/* 1 when the input is a pipe or terminal with nothing buffered and no byte
+ * arrived within timeout_ms (the next es_reader_next would wait); 0 when a
+ * record can be cut at once, at the end, or for a regular file. Lets a
+ * caller commit what it holds while a slow stream is silent. */
+int es_reader_idle(es_reader_t *r, int timeout_ms);
+
 /* The reader's decoder, valid as long as the reader. Thread-safe. */
 const es_decoder_t *es_reader_decoder(const es_reader_t *r);
 

@@ -13,7 +13,8 @@
  *    words are treated as absent from the lexicon);
  *  - context rules over the tokens: waiting time ("3 hours"), courtesy inside
  *    a complaint ("thanks" in "delayed 3 hours, thanks"), sarcasm ("great,
- *    another delay", "thanks for nothing");
+ *    another delay", "thanks for nothing"), questions (praise inside a
+ *    question is a request for information, not satisfaction);
  *  - nothing depends on a company's or a product's name.
  * The words live in the lexicon's hash table (lexicon.c adds
  * es__care_words), so the rules cost no extra look-up per token.
@@ -124,7 +125,7 @@ static void rule_waiting(es_scorer_t *sc, size_t i)
     int quantity = i > 0 && (has_digit(sc, &t[-1]) || (cls(&t[-1]) & CC_COUNT));
     if (quantity && t->sent == 0) {
         t->sent = -1.5;
-        es__note_add(sc, i, "waiting time -1.5");
+        ES__NOTE(sc, i, "waiting time -1.5");
     }
 }
 
@@ -138,7 +139,7 @@ static void rule_sarcasm(es_scorer_t *sc, size_t i)
     for (size_t j = i + 1; j < sc->ntok && j <= i + 3; j++) {
         uint32_t c = cls(&sc->toks[j]);
         if (c & (CC_AGAIN | CC_COMPLAINT)) {
-            es__note_add(sc, i, "sarcasm (before '%.*s') x-0.74", (int)sc->toks[j].len,
+            ES__NOTE(sc, i, "sarcasm (before '%.*s') x-0.74", (int)sc->toks[j].len,
                          sc->text + sc->toks[j].off);
             t->sent = t->sent * -0.74;
             return;
@@ -158,7 +159,7 @@ static void rule_negation(es_scorer_t *sc, size_t i)
         if (sc->toks[j].sent != 0 || (cls(&sc->toks[j]) & CC_RELIEF))
             return;
     t->sent = NEG_VALENCE;
-    es__note_add(sc, i, "unmet expectation %.2f", NEG_VALENCE);
+    ES__NOTE(sc, i, "unmet expectation %.2f", NEG_VALENCE);
 }
 
 /* Reassurance: "no worries", "no problem", "no biggie" are not complaints. */
@@ -169,12 +170,47 @@ static void rule_relief(es_scorer_t *sc, size_t i)
         return;
     t[-1].sent = 0;
     t->sent = 1.0;
-    es__note_add(sc, i - 1, "reassurance 'no %.*s' -> 0", (int)t->len, sc->text + t->off);
-    es__note_add(sc, i, "reassurance -> +1.0");
+    ES__NOTE(sc, i - 1, "reassurance 'no %.*s' -> 0", (int)t->len, sc->text + t->off);
+    ES__NOTE(sc, i, "reassurance -> +1.0");
+}
+
+/* The last byte of token t's word as written (up to the next white space):
+ * the punctuation that may end its sentence. */
+static char word_end(const es_scorer_t *sc, const es__tok *t)
+{
+    size_t e = (size_t)t->off + t->len;
+    while (e < sc->text_len && sc->text[e] != ' ' && sc->text[e] != '\n' && sc->text[e] != '\t')
+        e++;
+    return sc->text[e - 1];
+}
+
+/* Information requests: praise inside a question is not satisfaction
+ * ("any chance of an upgrade?", "is the wifi good on that route?"). Marks
+ * the tokens of the sentences that end with '?' (a sentence ends at a word
+ * that ends with '.', '!' or '?') and voids their positive valences. */
+static void rule_question(es_scorer_t *sc)
+{
+    int q = 0;
+    for (size_t i = sc->ntok; i-- > 0;) {
+        es__tok *t = &sc->toks[i];
+        char c = word_end(sc, t);
+        if (c == '?')
+            q = 1;
+        else if (c == '.' || c == '!')
+            q = 0;
+        if (!q)
+            continue;
+        t->tflags |= ES__T_QUEST;
+        if (t->sent > 0) {
+            ES__NOTE(sc, i, "praise in a question -> 0");
+            t->sent = 0;
+        }
+    }
 }
 
 /* Runs the context rules over the tokens in three passes: first the rules
- * that give valence (waiting time, unmet expectation, reassurance), then the
+ * that give valence (waiting time, unmet expectation, reassurance) and, in a
+ * text with a '?', the question rule, then the
  * search for a complaint, then the rules that read praise and courtesy in the
  * light of it. Called by es_scorer_score in care mode; reentrant. */
 void es__care_apply(es_scorer_t *sc)
@@ -187,13 +223,15 @@ void es__care_apply(es_scorer_t *sc)
     for (size_t i = 0; i < n; i++) {
         uint32_t c = cls(&w[i]);
         if ((c & CC_ZERO) && (w[i].e->flags & ES__W_LEX) && w[i].first == i)
-            es__note_add(sc, i, "not sentiment in care language (VADER %.2f) -> 0",
+            ES__NOTE(sc, i, "not sentiment in care language (VADER %.2f) -> 0",
                          w[i].e->valence);
         if (c & CC_TIME)
             rule_waiting(sc, i);
         rule_negation(sc, i);
         rule_relief(sc, i);
     }
+    if (question)
+        rule_question(sc);
     for (size_t i = 0; i < n; i++) {
         if ((cls(&w[i]) & CC_COMPLAINT) || w[i].sent < 0) {
             complaint = 1;
@@ -206,23 +244,23 @@ void es__care_apply(es_scorer_t *sc)
         if ((c & CC_COURTESY) && w[i].sent > 0) {
             /* "thanks for nothing" */
             if (i + 2 < n && es__tok_is(sc, i + 1, "for") && (cls(&w[i + 2]) & CC_NOTHING)) {
-                es__note_add(sc, i, "'thanks for nothing' -> -2.0");
+                ES__NOTE(sc, i, "'thanks for nothing' -> -2.0");
                 w[i].sent = -2.0;
             } else if (first_complaint < i) {
                 /* "delayed 3 hours, thanks": thanks after a failure is a
                  * formula (or sarcasm), not satisfaction */
-                es__note_add(sc, i, "courtesy in a complaint -> 0");
+                ES__NOTE(sc, i, "courtesy in a complaint -> 0");
                 w[i].sent = 0;
             } else if (question) {
                 /* "can you check my booking? thanks": thanks in advance */
-                es__note_add(sc, i, "courtesy with a question -> 0");
+                ES__NOTE(sc, i, "courtesy with a question -> 0");
                 w[i].sent = 0;
             }
         } else if (c & CC_SARCASM) {
             rule_sarcasm(sc, i);
         }
         if (complaint && w[i].sent > 0) {
-            es__note_add(sc, i, "praise in a complaint x%.2f", PRAISE_DAMP);
+            ES__NOTE(sc, i, "praise in a complaint x%.2f", PRAISE_DAMP);
             w[i].sent = w[i].sent * PRAISE_DAMP;
         }
     }

@@ -12,13 +12,26 @@
  * fingerprint is an ordinary hash of the token sequence, and they match only
  * exactly.
  *
- * The index finds every fingerprint within MAX_DIST bits without scanning:
- * the 64 bits are cut into four 16-bit bands, and two fingerprints within 3
- * bits agree on at least one band (pigeonhole). Each band has a table of
- * 65,536 chain heads; each remembered entry links to the previous entry of
- * its bucket. Entries live in a ring of `capacity` slots and are overwritten
+ * The index finds fingerprints within MAX_DIST bits without scanning: the 64
+ * bits are cut into four 16-bit bands, and two fingerprints within 3 bits
+ * agree on at least one band (pigeonhole). Each band has a table of 65,536
+ * chain heads; each remembered entry links to the previous entry of its
+ * bucket. Entries live in a ring of `capacity` slots and are overwritten
  * oldest first; a link is trusted only while it leads to an older entry that
  * is still alive in the ring, so eviction never has to unlink anything.
+ *
+ * A lookup stops at the first entry within MAX_DIST bits (walking newest
+ * first, at most MAX_WALK entries a band), so its cost does not grow with a
+ * crowded bucket. The earliest copy is found through roots instead: each
+ * entry remembers the entry it was reported a duplicate of (its root, itself
+ * for an original), and a match reports its root while that is alive and
+ * within MAX_DIST bits of the new text. A copy-paste campaign therefore
+ * points at its first copy still remembered however long it runs.
+ *
+ * Short texts (fewer than MIN_TOKENS tokens) get an ordinary 64-bit hash, not
+ * a simhash: one lands within 3 bits of another fingerprint only by a
+ * 1-in-10^10 accident, so the same distance serves every fingerprint and a
+ * fingerprint computed earlier (on another thread) can be reused as it is.
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,13 +45,14 @@
 #define MIN_TOKENS 4
 #define BANDS 4
 #define BUCKETS 65536u
-#define MAX_WALK 512  /* entries visited per band: bounds a hostile bucket */
+#define MAX_WALK 64   /* entries visited per band: bounds a crowded bucket */
 #define INLINE_KEY 32 /* keys shorter than this live in the entry */
 #define WINDOW 256    /* tokens per es_tokenize call */
 
 typedef struct entry {
     uint64_t fp;
     uint64_t seq;         /* 1, 2, ...; 0 = never used */
+    uint64_t root;        /* seq of the entry this one duplicates, or seq */
     uint32_t next[BANDS]; /* slot + 1 of the previous entry of each bucket */
     char key[INLINE_KEY]; /* NUL-terminated, or key[0] = 0 and a heap pointer */
 } entry;
@@ -53,6 +67,17 @@ struct es_dedup_s {
 static unsigned band_of(uint64_t fp, unsigned b)
 {
     return (unsigned)(fp >> (16 * b)) & 0xFFFFu;
+}
+
+/* Whether a and b differ in at most max_dist bits: clears the lowest set bit
+ * of the difference max_dist times (portable, and cheaper than a popcount
+ * that compiles to a library call without -mpopcnt). */
+static int near(uint64_t a, uint64_t b, int max_dist)
+{
+    uint64_t x = a ^ b;
+    for (int i = 0; i < max_dist && x; i++)
+        x &= x - 1;
+    return x == 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -188,7 +213,7 @@ uint64_t es_dedup_fingerprint(const char *text, size_t len)
  * ------------------------------------------------------------------------ */
 
 /* Creates a detector remembering the last `capacity` mentions (at least 1).
- * Its memory, 64 bytes a slot plus 1 MiB of chain heads, is reserved now;
+ * Its memory, 72 bytes a slot plus 1 MiB of chain heads, is reserved now;
  * the ring is left uninitialised (only slots already written are ever read),
  * so pages are touched as it fills. NULL when out of memory. Free with
  * es_dedup_free. */
@@ -268,26 +293,49 @@ static const entry *follow(const es_dedup_t *d, uint32_t link, unsigned b, unsig
     return e;
 }
 
-/* The earliest live entry within max_dist bits of fp, or NULL. */
+/* The first live entry within max_dist bits of fp met in at most MAX_WALK
+ * entries of each band's bucket, newest first, or NULL. The bands' chains
+ * are walked side by side, a step of each in turn, so that their cache
+ * misses overlap. An exact lookup (max_dist 0) needs one band only: a twin
+ * shares every band. */
 static const entry *lookup(const es_dedup_t *d, uint64_t fp, int max_dist)
 {
-    const entry *best = NULL;
-    for (unsigned b = 0; b < BANDS; b++) {
+    unsigned bands = max_dist == 0 ? 1 : BANDS, live = 0;
+    const entry *cur[BANDS] = {NULL};
+    for (unsigned b = 0; b < bands; b++) {
         unsigned v = band_of(fp, b);
-        const entry *e = follow(d, d->head[b * BUCKETS + v], b, v, UINT64_MAX);
-        for (unsigned walk = 0; e && walk < MAX_WALK; walk++) {
-            if (__builtin_popcountll(e->fp ^ fp) <= max_dist && (!best || e->seq < best->seq))
-                best = e;
-            e = follow(d, e->next[b], b, v, e->seq);
+        cur[b] = follow(d, d->head[b * BUCKETS + v], b, v, UINT64_MAX);
+        live += cur[b] != NULL;
+    }
+    for (unsigned walk = 0; live > 0 && walk < MAX_WALK; walk++) {
+        for (unsigned b = 0; b < bands; b++) {
+            const entry *e = cur[b];
+            if (!e)
+                continue;
+            if (near(e->fp, fp, max_dist))
+                return e;
+            cur[b] = follow(d, e->next[b], b, band_of(fp, b), e->seq);
+            live -= cur[b] == NULL;
         }
     }
-    return best;
+    return NULL;
 }
 
-/* Stores fp under key in the oldest slot. The key is copied (on the heap
- * when it is long: ES_ENOMEM leaves the detector unchanged). */
-static es_err insert(es_dedup_t *d, uint64_t fp, const char *src, size_t src_len, const char *id,
-                     size_t id_len)
+/* What a match e stands for: its root when alive and within MAX_DIST bits
+ * of fp (the earliest copy), else e itself. */
+static const entry *report(const es_dedup_t *d, const entry *e, uint64_t fp)
+{
+    if (e->root == e->seq || !alive(d, e->root))
+        return e;
+    const entry *r = &d->ring[(e->root - 1) % d->cap];
+    return r->seq == e->root && near(r->fp, fp, MAX_DIST) ? r : e;
+}
+
+/* Stores fp under key in the oldest slot, as a duplicate of the entry
+ * numbered root (0: an original). The key is copied (on the heap when it is
+ * long: ES_ENOMEM leaves the detector unchanged). */
+static es_err insert(es_dedup_t *d, uint64_t fp, uint64_t root, const char *src, size_t src_len,
+                     const char *id, size_t id_len)
 {
     size_t klen = src_len + (id ? 1 + id_len : 0);
     char *heap = NULL;
@@ -321,44 +369,54 @@ static es_err insert(es_dedup_t *d, uint64_t fp, const char *src, size_t src_len
     }
     e->fp = fp;
     e->seq = d->next_seq++;
+    e->root = root ? root : e->seq;
     return ES_OK;
 }
 
 /* Remembers a mention seen before under key ("source/external_id"), unless
- * the same fingerprint is remembered already. Errors: ES_EINVAL (NULL key),
- * ES_ENOMEM. */
+ * the same fingerprint is remembered already; a near-duplicate of one
+ * remembered gets that one's root. Errors: ES_EINVAL (NULL key), ES_ENOMEM. */
 es_err es_dedup_remember(es_dedup_t *d, uint64_t fingerprint, const char *key)
 {
     if (!d || !key)
         return ES_EINVAL;
-    if (lookup(d, fingerprint, 0))
+    const entry *match = lookup(d, fingerprint, MAX_DIST);
+    if (match && (match->fp == fingerprint || lookup(d, fingerprint, 0)))
         return ES_OK;
-    return insert(d, fingerprint, key, strlen(key), NULL, 0);
+    uint64_t root = match ? report(d, match, fingerprint)->seq : 0;
+    return insert(d, fingerprint, root, key, strlen(key), NULL, 0);
 }
 
-/* See analyze.h. A text equal (after normalisation) to one remembered is not
- * stored again: the earlier copy stands for it, which keeps a copy-paste
- * flood from growing one bucket without bound. m->duplicate_of lives in the
- * arena. */
+/* See analyze.h. m->fingerprint is reused when set (a worker thread may
+ * compute it with es_dedup_fingerprint), else computed. A text equal (after
+ * normalisation) to one remembered is not stored again: the earlier copy
+ * stands for it, which keeps a copy-paste flood from growing one bucket
+ * without bound. m->duplicate_of lives in the arena. */
 es_err es_dedup_check(es_dedup_t *d, es_mention_t *m, es_arena_t *a)
 {
     if (!d || !m)
         return ES_EINVAL;
-    const char *text = m->text ? m->text : "";
-    size_t nfeat;
-    uint64_t fp = fingerprint(text, strlen(text), &nfeat);
-    m->fingerprint = fp;
-    const entry *dup = lookup(d, fp, nfeat < MIN_TOKENS ? 0 : MAX_DIST);
-    if (dup) {
+    if (!m->fingerprint) {
+        const char *text = m->text ? m->text : "";
+        m->fingerprint = es_dedup_fingerprint(text, strlen(text));
+    }
+    uint64_t fp = m->fingerprint, root = 0;
+    const entry *match = lookup(d, fp, MAX_DIST);
+    if (match) {
+        /* An exact twin, when there is one, decides; it may lie further on
+         * than the first near match. */
+        const entry *twin = match->fp == fp ? match : lookup(d, fp, 0);
+        const entry *dup = report(d, twin ? twin : match, fp);
         char *copy = es_arena_strdup(a, key_of(dup));
         if (!copy)
             return ES_ENOMEM;
         m->duplicate_of = copy;
         m->flags |= ES_FLAG_DUPLICATE;
-        if (dup->fp == fp)
+        if (twin)
             return ES_OK;
+        root = dup->seq;
     }
     const char *src = m->source ? m->source : "";
     const char *id = m->external_id ? m->external_id : "";
-    return insert(d, fp, src, strlen(src), id, strlen(id));
+    return insert(d, fp, root, src, strlen(src), id, strlen(id));
 }

@@ -41,49 +41,42 @@ extern const size_t es__lexicon_builtin_size;
 #define LEX_MAGIC "#earshot-lexicon v1 "
 #define LEX_MAX_FILE (16u * 1024 * 1024)
 
-struct es_lexicon_s {
-    es__lexent *ents;
-    size_t nents, cap;
-    uint32_t *slots; /* a tag of the hash above entry index + 1; 0 is empty */
-    size_t mask;
-    unsigned idx_bits; /* bits of a slot that hold the index */
-    size_t nwords;     /* distinct words with a lexicon valence */
-    char *store;       /* the parsed text; keys point into it */
-};
-
 /* ----- the hash table ------------------------------------------------------ */
 
-static const es__lexent *find(const es_lexicon_t *lex, const char *key, size_t n, uint64_t h)
+uint64_t es__lexicon_hash_long(const char *key, size_t n)
 {
-    /* A slot keeps a tag of the hash beside the index, so a miss rarely
-     * touches an entry, and 4-byte slots keep the table small in cache. */
-    size_t i = (size_t)h & lex->mask;
-    uint32_t tag = (uint32_t)(h >> (32 + lex->idx_bits)) << lex->idx_bits;
-    uint32_t low = (1u << lex->idx_bits) - 1;
-    for (;;) {
-        uint32_t slot = lex->slots[i];
-        if (!slot)
-            return NULL;
-        if ((slot & ~low) == tag) {
-            const es__lexent *e = &lex->ents[(slot & low) - 1];
-            if (e->hash == h && e->klen == n && memcmp(e->key, key, n) == 0)
-                return e;
-        }
-        i = (i + 1) & lex->mask;
-    }
+    return XXH3_64bits(key, n);
+}
+
+const es__lexent *es__lexicon_find_long(const es_lexicon_t *lex, const char *key, size_t n,
+                                        uint64_t h)
+{
+    ES__LEX_PROBE(lex, h, e->hash == h && e->klen == n && memcmp(e->key, key, n) == 0);
 }
 
 const es__lexent *es__lexicon_find(const es_lexicon_t *lex, const char *key, size_t n)
 {
-    return find(lex, key, n, XXH3_64bits(key, n));
+    es__lexkey k;
+    es__lexicon_key(lex, key, n, &k);
+    return es__lexicon_get(lex, &k);
 }
 
 /* Returns the entry of key, adding an empty one when it is new. The table
  * was sized for every entry up front, so this never allocates. */
 static es__lexent *upsert(es_lexicon_t *lex, const char *key, size_t n)
 {
-    uint64_t h = XXH3_64bits(key, n);
-    es__lexent *found = (es__lexent *)find(lex, key, n, h);
+    uint64_t h, k0 = 0, k1 = 0;
+    es__lexent *found;
+    if (n <= 16) {
+        char pad[16] = {0}; /* the key may end its buffer */
+        memcpy(pad, key, n);
+        es__key_words(pad, n, &k0, &k1);
+        h = es__short_hash(k0, k1, n);
+        found = (es__lexent *)es__find_short(lex, k0, k1, n, h);
+    } else {
+        h = es__lexicon_hash_long(key, n);
+        found = (es__lexent *)es__lexicon_find_long(lex, key, n, h);
+    }
     if (found)
         return found;
     size_t i = (size_t)h & lex->mask;
@@ -94,7 +87,11 @@ static es__lexent *upsert(es_lexicon_t *lex, const char *key, size_t n)
     e->key = key;
     e->klen = (uint32_t)n;
     e->hash = h;
+    e->k0 = k0;
+    e->k1 = k1;
     lex->slots[i] = (uint32_t)(h >> (32 + lex->idx_bits)) << lex->idx_bits | (uint32_t)++lex->nents;
+    if (n > lex->maxlen)
+        lex->maxlen = n;
     return e;
 }
 
@@ -235,7 +232,7 @@ static es_err parse(const char *name, char *text, size_t len, es_lexicon_t **out
     nlines++;
     lex->cap = nlines + es__vader_nwords + es__care_nwords;
     size_t nslots = 16;
-    while (nslots < 2 * lex->cap)
+    while (nslots < 8 * lex->cap) /* a load under 1/8: most misses probe one slot */
         nslots *= 2;
     lex->mask = nslots - 1;
     lex->idx_bits = 1;

@@ -19,6 +19,14 @@
  *  - floating-point operations happen in NLTK's order (no FMA), and the
  *    results are rounded as Python's round() rounds them.
  *
+ * The hot path (benchmark 1 of issue 2) runs in four steps: one pass over
+ * the bytes, 16 at a time, lower-cases the text and marks white space, case,
+ * apostrophes, punctuation and non-ASCII bytes in bitmaps (scan_bytes); the
+ * words are cut from those bits and their look-ups prepared and prefetched
+ * (split_words); the look-ups then run together (classify); VADER's rules run
+ * over the words (token_valences, score_valence). docs/sentiment.md says
+ * what each step saves.
+ *
  * A scorer owns reusable scratch space; once it has seen a text of a given
  * size, scoring allocates nothing. One scorer per thread.
  */
@@ -102,6 +110,8 @@ const es__lexword es__vader_words[] = {
     {"hand", ES__W_IDIOM, 0, 0}, {"to", ES__W_IDIOM, 0, 0}, {"mouth", ES__W_IDIOM, 0, 0},
     {"just", ES__W_IDIOM, 0, 0}, {"enough", ES__W_IDIOM, 0, 0}, {"kind", ES__W_IDIOM, 0, 0},
     {"sort", ES__W_IDIOM, 0, 0},
+    /* The words that the "never so/this" check compares as written. */
+    {"so", ES__W_EXACT, 0, 0}, {"this", ES__W_EXACT, 0, 0}, {"never", ES__W_EXACT, 0, 0},
 };
 /* clang-format on */
 const size_t es__vader_nwords = sizeof es__vader_words / sizeof es__vader_words[0];
@@ -168,6 +178,7 @@ void es_scorer_free(es_scorer_t *sc)
         return;
     es_free(sc->toks);
     es_free(sc->low);
+    es_free(sc->keys);
     es_free(sc->bits);
     es_free(sc->seen);
     es_free(sc->notes);
@@ -192,8 +203,8 @@ static es_err reserve(void **p, size_t *cap, size_t n, size_t sz)
     return ES_OK;
 }
 
-/* The bitmaps of the byte scan (split_words): one bit per byte of the text. */
-enum { BM_SPACE, BM_UPPER, BM_LOWER, BM_APOS, BM_WIDE, BM_N };
+/* The bitmaps of the byte scan (scan_bytes): one bit per byte of the text. */
+enum { BM_SPACE, BM_UPPER, BM_LOWER, BM_APOS, BM_WIDE, BM_PUNCT, BM_N };
 
 /* 64-bit words in one bitmap of a text of len bytes (with a spare word). */
 static size_t bm_words(size_t len)
@@ -201,18 +212,10 @@ static size_t bm_words(size_t len)
     return len / 64 + 2;
 }
 
-/* Where the lower case of the words with non-ASCII bytes starts in sc->low:
- * after the lower-cased copy of the text and the 16 bytes that the last
- * block of the scan may write past it. */
-static size_t wide_base(size_t len)
-{
-    return len + 16;
-}
-
 /* Makes the scratch space big enough for a text of len bytes: a word has at
- * least two bytes and a separator; sc->low holds the text and, after it, the
- * lower case of the non-ASCII words, which lower-casing grows by half at
- * most. */
+ * least two bytes and a separator; lower-casing at most grows a word by half,
+ * and care mode may lower-case a word a second time; look-ups read 16 bytes
+ * from the start of a lower-cased word. */
 static es_err prepare(es_scorer_t *sc, size_t len, int explain)
 {
     size_t maxtok = (len + 1) / 3 + 1;
@@ -221,9 +224,11 @@ static es_err prepare(es_scorer_t *sc, size_t len, int explain)
         seen *= 2;
     es_err rc = reserve((void **)&sc->toks, &sc->tcap, maxtok, sizeof *sc->toks);
     if (!rc)
-        rc = reserve((void **)&sc->low, &sc->lowcap, wide_base(len) + 2 * len + 16, 1);
+        rc = reserve((void **)&sc->low, &sc->lowcap, 4 * len + 48, 1);
     if (!rc)
         rc = reserve((void **)&sc->bits, &sc->bitscap, BM_N * bm_words(len), sizeof *sc->bits);
+    if (!rc)
+        rc = reserve((void **)&sc->keys, &sc->keycap, maxtok, sizeof *sc->keys);
     if (!rc)
         rc = reserve((void **)&sc->seen, &sc->seencap, seen, sizeof *sc->seen);
     if (!rc && explain)
@@ -287,7 +292,12 @@ static int ascii_punct(unsigned char c)
 static int in_punc_list(const char *s, size_t n)
 {
     switch (n) {
-    case 1: return strchr(".!?,;:-'\"", s[0]) != NULL;
+    case 1:
+        switch (s[0]) {
+        case '.': case '!': case '?': case ',': case ';': case ':': case '-': case '\'': case '"':
+            return 1;
+        default: return 0;
+        }
     case 2: return (s[0] == '!' || s[0] == '?') && s[1] == s[0];
     case 3:
         return (s[0] == s[1] && s[1] == s[2] && (s[0] == '!' || s[0] == '?')) ||
@@ -340,6 +350,34 @@ static void strip_punct(const char *text, uint32_t *off, uint32_t *len)
     }
 }
 
+/* strip_punct for a word of len <= 64 bytes whose ASCII punctuation bytes
+ * are the bits of pw (bit i: byte i of the word): the same decisions, taken
+ * on the bits instead of the bytes. */
+static void strip_punct_bits(const char *text, uint32_t *off, uint32_t *len, uint64_t pw,
+                             int ascii)
+{
+    size_t n = *len;
+    uint64_t all = ~(uint64_t)0 >> (64 - n), inv = ~pw & all;
+    if (!inv)
+        return; /* all punctuation */
+    size_t lead = (size_t)__builtin_ctzll(inv);
+    size_t trail = n - 1 - (size_t)(63 - __builtin_clzll(inv));
+    const char *s = text + *off;
+    if (lead && !trail) {
+        size_t rest = n - lead;
+        if (in_punc_list(s, lead) && !(pw >> lead) &&
+            (ascii ? rest : cp_count(s + lead, rest)) > 1) {
+            *off += (uint32_t)lead;
+            *len -= (uint32_t)lead;
+        }
+    } else if (trail && !lead) {
+        size_t rest = n - trail;
+        if (in_punc_list(s + rest, trail) && !(pw & (~(uint64_t)0 >> (64 - rest))) &&
+            (ascii ? rest : cp_count(s, rest)) > 1)
+            *len -= (uint32_t)trail;
+    }
+}
+
 /* Care mode only: strips every leading and trailing ASCII punctuation
  * character ("#fail" -> "fail", "(late)" -> "late") while two code points
  * remain. Words that are lexicon entries as written (emoticons) are not
@@ -360,10 +398,186 @@ static int care_strip(const char *text, uint32_t *off, uint32_t *len)
     return 1;
 }
 
-/* Lower-cases token t into sc->low (as str.lower() does, with the simple
- * mappings of utf8proc plus U+0130's full one), sets its upper-case flag
- * (str.isupper()) and returns the hash of the lower case. Used for words
- * with non-ASCII bytes; split_words lower-cases the others on its way. */
+/* ----- the byte scan ------------------------------------------------------ */
+
+/* Sets bit i of a bitmap. */
+static inline void bm_set(uint64_t *bm, size_t i)
+{
+    bm[i >> 6] |= (uint64_t)1 << (i & 63);
+}
+
+/* True when a bit of [a, b) (a < b) is set. */
+static inline int bm_any(const uint64_t *bm, size_t a, size_t b)
+{
+    size_t wa = a >> 6, wb = (b - 1) >> 6;
+    uint64_t ma = ~(uint64_t)0 << (a & 63), mb = ~(uint64_t)0 >> (63 - ((b - 1) & 63));
+    if (wa == wb)
+        return (bm[wa] & ma & mb) != 0;
+    if (bm[wa] & ma)
+        return 1;
+    for (size_t w = wa + 1; w < wb; w++)
+        if (bm[w])
+            return 1;
+    return (bm[wb] & mb) != 0;
+}
+
+/* The bits [a, a + n) of a bitmap (0 < n <= 64), as the low bits of a word.
+ * A bitmap has a spare word at its end, so bm[w + 1] can always be read. */
+static inline uint64_t bm_get(const uint64_t *bm, size_t a, size_t n)
+{
+    size_t w = a >> 6, sh = a & 63;
+    uint64_t v = (bm[w] >> sh) | ((bm[w + 1] << 1) << (63 - sh)); /* no branch */
+    return v & (~(uint64_t)0 >> (64 - n));
+}
+
+/* The first index >= i (and < n) whose bit is set (want 1) or clear (want
+ * 0), or n. Bits past n are clear. */
+static inline size_t bm_next(const uint64_t *bm, size_t i, size_t n, int want)
+{
+    while (i < n) {
+        uint64_t w = want ? bm[i >> 6] : ~bm[i >> 6];
+        w >>= i & 63;
+        if (w) {
+            i += (size_t)__builtin_ctzll(w);
+            return i < n ? i : n;
+        }
+        i = (i | 63) + 1;
+    }
+    return n;
+}
+
+/* The classes of 16 bytes of text, a bit per byte: white space ' ', ASCII
+ * bytes <= 0x20 (other white space candidates), upper- and lower-case ASCII
+ * letters, apostrophes, non-ASCII bytes, ASCII punctuation, '!' and '?'. */
+typedef struct blk {
+    unsigned sp, ctl, up, lo, ap, wide, pu, ex, qu;
+} blk;
+
+#if defined(__SSE2__) && !defined(ES_SENTIMENT_SCALAR)
+#include <emmintrin.h>
+/* Classifies p[0..16) and writes its ASCII lower case to out[0..16), with
+ * SSE2 (every x86-64 has it): a dozen instructions for 16 bytes. Signed
+ * compares leave the non-ASCII bytes (negative) out of every class. */
+static inline void block_masks(const unsigned char *p, unsigned char *out, blk *m)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+                               _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+    __m128i lo = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
+                               _mm_cmplt_epi8(x, _mm_set1_epi8('z' + 1)));
+    _mm_storeu_si128((__m128i *)(void *)out,
+                     _mm_add_epi8(x, _mm_and_si128(up, _mm_set1_epi8(0x20))));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+    __m128i print = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x20)),
+                                  _mm_cmplt_epi8(x, _mm_set1_epi8(0x7F)));
+    m->pu = (unsigned)_mm_movemask_epi8(
+        _mm_andnot_si128(_mm_or_si128(_mm_or_si128(up, lo), digit), print));
+    m->up = (unsigned)_mm_movemask_epi8(up);
+    m->lo = (unsigned)_mm_movemask_epi8(lo);
+    m->wide = (unsigned)_mm_movemask_epi8(x);
+    m->ctl = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(0x21))) & ~m->wide;
+    m->sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+    m->ap = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\'')));
+    m->ex = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('!')));
+    m->qu = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('?')));
+}
+#else
+/* The same, a byte at a time (targets without SSE2). */
+static inline void block_masks(const unsigned char *p, unsigned char *out, blk *m)
+{
+    memset(m, 0, sizeof *m);
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned char c = p[i];
+        unsigned bit = 1u << i, b = c < 0x80 ? bclass[c] : 0;
+        out[i] = (unsigned char)(c + ((b & BC_UPPER) << 3));
+        m->wide |= c >= 0x80 ? bit : 0;
+        m->ctl |= c < 0x21 ? bit : 0;
+        m->sp |= c == ' ' ? bit : 0;
+        m->up |= b & BC_UPPER ? bit : 0;
+        m->lo |= b & BC_LOWER ? bit : 0;
+        m->ap |= c == '\'' ? bit : 0;
+        m->pu |= b & BC_PUNCT ? bit : 0;
+        m->ex |= c == '!' ? bit : 0;
+        m->qu |= c == '?' ? bit : 0;
+    }
+}
+#endif
+
+/* One pass over the text, 16 bytes at a time: writes its ASCII lower case
+ * to sc->low (same offsets), fills the bitmaps (nb words each) and counts
+ * '!' and '?'. White space is Python's: the rare control bytes and the
+ * non-ASCII characters that may be spaces (their lead byte is C2, E1, E2 or
+ * E3) are decoded one by one. */
+static void scan_bytes(es_scorer_t *sc, size_t nb)
+{
+    const unsigned char *s = (const unsigned char *)sc->text;
+    unsigned char *low = (unsigned char *)sc->low;
+    size_t n = sc->text_len, excl = 0, quest = 0, w = 0;
+    uint64_t *bm = sc->bits, *sp = bm + BM_SPACE * nb, any_up = 0, any_ap = 0, any_wide = 0;
+    for (size_t b = 0; b < n; w++) { /* 64 bytes: a word of each bitmap */
+        uint64_t v[BM_N] = {0};
+        for (unsigned sh = 0; sh < 64 && b < n; sh += 16, b += 16) {
+            blk m;
+            if (n - b >= 16) {
+                block_masks(s + b, low + b, &m);
+            } else { /* the tail, padded with NULs (no class but ctl) */
+                unsigned char tmp[16] = {0};
+                memcpy(tmp, s + b, n - b);
+                block_masks(tmp, low + b, &m);
+                m.ctl &= (1u << (n - b)) - 1;
+            }
+            if (m.ex | m.qu) { /* rare: no popcount needed */
+                for (unsigned c = m.ex; c; c &= c - 1)
+                    excl++;
+                for (unsigned c = m.qu; c; c &= c - 1)
+                    quest++;
+            }
+            for (unsigned c = m.ctl & ~m.sp; c; c &= c - 1) { /* '\n' and the like */
+                unsigned k = (unsigned)__builtin_ctz(c);
+                if (bclass[s[b + k]] & BC_SPACE)
+                    m.sp |= 1u << k;
+            }
+            v[BM_SPACE] |= (uint64_t)m.sp << sh;
+            v[BM_UPPER] |= (uint64_t)m.up << sh;
+            v[BM_LOWER] |= (uint64_t)m.lo << sh;
+            v[BM_APOS] |= (uint64_t)m.ap << sh;
+            v[BM_WIDE] |= (uint64_t)m.wide << sh;
+            v[BM_PUNCT] |= (uint64_t)m.pu << sh;
+        }
+        for (int k = 0; k < BM_N; k++)
+            bm[k * nb + w] = v[k];
+        any_up |= v[BM_UPPER];
+        any_ap |= v[BM_APOS];
+        any_wide |= v[BM_WIDE];
+    }
+    for (; w < nb; w++) /* the words past the text read as empty */
+        for (int k = 0; k < BM_N; k++)
+            bm[k * nb + w] = 0;
+    /* Past the text, every byte is white space: a word ends at n at the
+     * latest, and the spare word stops any search. */
+    sp[n >> 6] |= ~(uint64_t)0 << (n & 63);
+    for (w = (n >> 6) + 1; w < nb; w++)
+        sp[w] = ~(uint64_t)0;
+    for (size_t j = 0; any_wide && (j = bm_next(bm + BM_WIDE * nb, j, n, 1)) < n;) {
+        size_t k = j; /* a lead byte C2, E1, E2 or E3 may start a Unicode space */
+        if ((s[j] == 0xC2 || (s[j] >= 0xE1 && s[j] <= 0xE3)) && py_space(next_cp(s, n, &k)))
+            for (; j < k; j++)
+                bm_set(sp, j);
+        else
+            j++;
+    }
+    sc->n_excl = excl;
+    sc->n_quest = quest;
+    sc->any_upper = any_up != 0;
+    sc->any_apos = any_ap != 0;
+    sc->any_wide = any_wide != 0;
+}
+
+/* Lower-cases token t into sc->low at *lowlen (as str.lower() does, with the
+ * simple mappings of utf8proc plus U+0130's full one) and sets its flags
+ * (str.isupper(), apostrophe, non-ASCII). Used for words with non-ASCII
+ * bytes; scan_bytes lower-cases the others in place. */
 static void lower_token(es_scorer_t *sc, es__tok *t, size_t *lowlen)
 {
     const unsigned char *restrict s = (const unsigned char *)sc->text + t->off;
@@ -406,6 +620,7 @@ static void lower_token(es_scorer_t *sc, es__tok *t, size_t *lowlen)
         t->tflags |= ES__T_UPPER;
     if (seen & BC_APOS)
         t->tflags |= ES__T_APOS;
+    t->tflags |= ES__T_WIDE;
 }
 
 static int tok_eq(const es_scorer_t *sc, const es__tok *t, const char *s, size_t n)
@@ -413,231 +628,108 @@ static int tok_eq(const es_scorer_t *sc, const es__tok *t, const char *s, size_t
     return t->len == n && memcmp(sc->text + t->off, s, n) == 0;
 }
 
-/* ----- the byte scan ------------------------------------------------------ */
-
-/* Sets bit i of a bitmap. */
-static inline void bm_set(uint64_t *bm, size_t i)
+/* True when bitmap k has a bit in the bytes of token t. */
+static inline int tok_has(const es_scorer_t *sc, const es__tok *t, int k)
 {
-    bm[i >> 6] |= (uint64_t)1 << (i & 63);
+    const uint64_t *bm = sc->bits + (size_t)k * sc->nb;
+    if (t->len <= 64) /* always but in pathological texts */
+        return bm_get(bm, t->off, t->len) != 0;
+    return bm_any(bm, t->off, (size_t)t->off + t->len);
 }
 
-/* True when a bit of [a, b) (a < b) is set. */
-static inline int bm_any(const uint64_t *bm, size_t a, size_t b)
+/* str.isupper() of an ASCII token, from the bitmaps. */
+static inline int ascii_isupper(const es_scorer_t *sc, const es__tok *t)
 {
-    size_t wa = a >> 6, wb = (b - 1) >> 6;
-    uint64_t ma = ~(uint64_t)0 << (a & 63), mb = ~(uint64_t)0 >> (63 - ((b - 1) & 63));
-    if (wa == wb)
-        return (bm[wa] & ma & mb) != 0;
-    if (bm[wa] & ma)
-        return 1;
-    for (size_t w = wa + 1; w < wb; w++)
-        if (bm[w])
-            return 1;
-    return (bm[wb] & mb) != 0;
+    return sc->any_upper && tok_has(sc, t, BM_UPPER) && !tok_has(sc, t, BM_LOWER);
 }
-
-/* The bits [a, a + n) of a bitmap (0 < n <= 64), as the low bits of a word.
- * A bitmap has a spare word at its end, so bm[w + 1] can always be read. */
-static inline uint64_t bm_get(const uint64_t *bm, size_t a, size_t n)
-{
-    size_t w = a >> 6, sh = a & 63;
-    uint64_t v = bm[w] >> sh;
-    if (sh)
-        v |= bm[w + 1] << (64 - sh);
-    return n == 64 ? v : v & (((uint64_t)1 << n) - 1);
-}
-
-/* The first index >= i (and < n) whose bit is set (want 1) or clear (want
- * 0), or n. Bits past n are clear. */
-static inline size_t bm_next(const uint64_t *bm, size_t i, size_t n, int want)
-{
-    while (i < n) {
-        uint64_t w = want ? bm[i >> 6] : ~bm[i >> 6];
-        w >>= i & 63;
-        if (w) {
-            i += (size_t)__builtin_ctzll(w);
-            return i < n ? i : n;
-        }
-        i = (i | 63) + 1;
-    }
-    return n;
-}
-
-/* The classes of 16 bytes of text, a bit per byte: white space ' ', ASCII
- * bytes <= 0x20 (other white space candidates), upper- and lower-case ASCII
- * letters, apostrophes, non-ASCII bytes, '!' and '?'. */
-typedef struct blk {
-    unsigned sp, ctl, up, lo, ap, wide, ex, qu;
-} blk;
-
-#if defined(__SSE2__) && !defined(ES_SENTIMENT_SCALAR)
-#include <emmintrin.h>
-/* Classifies p[0..16) and writes its ASCII lower case to out[0..16), with
- * SSE2 (every x86-64 has it): a dozen instructions for 16 bytes. Signed
- * compares leave the non-ASCII bytes (negative) out of every class. */
-static inline void block_masks(const unsigned char *p, unsigned char *out, blk *m)
-{
-    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
-                               _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
-    __m128i lo = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
-                               _mm_cmplt_epi8(x, _mm_set1_epi8('z' + 1)));
-    _mm_storeu_si128((__m128i *)(void *)out,
-                     _mm_add_epi8(x, _mm_and_si128(up, _mm_set1_epi8(0x20))));
-    m->up = (unsigned)_mm_movemask_epi8(up);
-    m->lo = (unsigned)_mm_movemask_epi8(lo);
-    m->wide = (unsigned)_mm_movemask_epi8(x);
-    m->ctl = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(0x21))) & ~m->wide;
-    m->sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
-    m->ap = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\'')));
-    m->ex = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('!')));
-    m->qu = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('?')));
-}
-#else
-/* The same, a byte at a time (targets without SSE2). */
-static inline void block_masks(const unsigned char *p, unsigned char *out, blk *m)
-{
-    memset(m, 0, sizeof *m);
-    for (unsigned i = 0; i < 16; i++) {
-        unsigned char c = p[i];
-        unsigned bit = 1u << i, b = c < 0x80 ? bclass[c] : 0;
-        out[i] = (unsigned char)(c + ((b & BC_UPPER) << 3));
-        m->wide |= c >= 0x80 ? bit : 0;
-        m->ctl |= c < 0x21 ? bit : 0;
-        m->sp |= c == ' ' ? bit : 0;
-        m->up |= b & BC_UPPER ? bit : 0;
-        m->lo |= b & BC_LOWER ? bit : 0;
-        m->ap |= c == '\'' ? bit : 0;
-        m->ex |= c == '!' ? bit : 0;
-        m->qu |= c == '?' ? bit : 0;
-    }
-}
-#endif
-
-/* One pass over the text, 16 bytes at a time: writes its ASCII lower case
- * to sc->low (same offsets), fills the bitmaps (nb words each) and counts
- * '!' and '?'. White space is Python's: the rare control bytes and the
- * non-ASCII characters that may be spaces (their lead byte is C2, E1, E2 or
- * E3) are decoded one by one. */
-static void scan_bytes(es_scorer_t *sc, size_t nb)
-{
-    const unsigned char *s = (const unsigned char *)sc->text;
-    unsigned char *low = (unsigned char *)sc->low;
-    size_t n = sc->text_len, excl = 0, quest = 0;
-    uint64_t *bm = sc->bits, *sp = bm + BM_SPACE * nb;
-    memset(bm, 0, BM_N * nb * sizeof *bm);
-    for (size_t b = 0; b < n; b += 16) {
-        blk m;
-        if (n - b >= 16) {
-            block_masks(s + b, low + b, &m);
-        } else { /* the tail, padded with NULs (which are no class but ctl) */
-            unsigned char tmp[16] = {0};
-            memcpy(tmp, s + b, n - b);
-            block_masks(tmp, low + b, &m);
-            m.ctl &= (1u << (n - b)) - 1;
-        }
-        for (unsigned c = m.ex; c; c &= c - 1) /* rare: no popcount needed */
-            excl++;
-        for (unsigned c = m.qu; c; c &= c - 1)
-            quest++;
-        for (unsigned c = m.ctl & ~m.sp; c; c &= c - 1) {
-            unsigned k = (unsigned)__builtin_ctz(c);
-            if (bclass[s[b + k]] & BC_SPACE)
-                m.sp |= 1u << k;
-        }
-        size_t w = b >> 6, sh = b & 63; /* b is a multiple of 16 */
-        sp[w] |= (uint64_t)m.sp << sh;
-        bm[BM_UPPER * nb + w] |= (uint64_t)m.up << sh;
-        bm[BM_LOWER * nb + w] |= (uint64_t)m.lo << sh;
-        bm[BM_APOS * nb + w] |= (uint64_t)m.ap << sh;
-        bm[BM_WIDE * nb + w] |= (uint64_t)m.wide << sh;
-        for (unsigned c = m.wide; c; c &= c - 1) {
-            size_t j = b + (unsigned)__builtin_ctz(c), k = j;
-            if (s[j] != 0xC2 && (s[j] < 0xE1 || s[j] > 0xE3))
-                continue;
-            if (py_space(next_cp(s, n, &k)))
-                for (; j < k; j++) /* may reach into the next block: it ORs */
-                    bm_set(sp, j);
-        }
-    }
-    sc->n_excl = excl;
-    sc->n_quest = quest;
-}
-
-/* ----- classifying the words ---------------------------------------------- */
 
 /* The lower case of an ASCII token is the scan's copy of the text at the
- * same offsets: point t at it and read its case and apostrophes from the
- * bitmaps (nb words each). */
-static void use_lowered(const es_scorer_t *sc, es__tok *t, size_t nb)
+ * same offsets: point t at it and read its apostrophes from the bitmaps. Its
+ * case is read later, and only when it matters (classify). */
+static inline void use_lowered(const es_scorer_t *sc, es__tok *t)
 {
-    size_t a = t->off, b = (size_t)t->off + t->len;
-    const uint64_t *bm = sc->bits;
-    int up, lo, ap;
     t->loff = t->off;
     t->llen = t->len;
-    if (t->len <= 64) { /* always but in pathological texts */
-        up = bm_get(bm + BM_UPPER * nb, a, t->len) != 0;
-        lo = bm_get(bm + BM_LOWER * nb, a, t->len) != 0;
-        ap = bm_get(bm + BM_APOS * nb, a, t->len) != 0;
-    } else {
-        up = bm_any(bm + BM_UPPER * nb, a, b);
-        lo = bm_any(bm + BM_LOWER * nb, a, b);
-        ap = bm_any(bm + BM_APOS * nb, a, b);
-    }
-    if (up && !lo)
-        t->tflags |= ES__T_UPPER;
-    if (ap)
+    if (sc->any_apos && tok_has(sc, t, BM_APOS))
         t->tflags |= ES__T_APOS;
 }
 
-/* Classifies token idx: its lower case (the scan's copy when the word is
- * ASCII, lower_token's otherwise), its entry, its flags and its first
- * occurrence. */
-static void classify(es_scorer_t *sc, size_t idx, size_t *lowlen, size_t seenmask, int ascii,
-                     size_t nb)
+/* Lower-cases token idx (the scan's copy when the word is ASCII,
+ * lower_token otherwise), sets its case flags and prepares its look-up,
+ * asking for the table slot in advance: classify reads it a few words
+ * later, once the whole text is split, so the look-ups of a text overlap
+ * instead of each waiting for memory in turn. */
+static void lower_and_key(es_scorer_t *sc, size_t idx, size_t *lowlen, int ascii)
 {
     es__tok *t = &sc->toks[idx];
     t->tflags = 0;
     if (ascii)
-        use_lowered(sc, t, nb);
+        use_lowered(sc, t);
     else
         lower_token(sc, t, lowlen);
-    t->e = es__lexicon_find(sc->lex, sc->low + t->loff, t->llen);
-    if (sc->mode == ES_MODE_CARE && !(t->e && (t->e->flags & ES__W_LEX)) &&
-        care_strip(sc->text, &t->off, &t->len)) {
+    es__lexicon_key(sc->lex, sc->low + t->loff, t->llen, &sc->keys[idx]);
+    es__lexicon_prefetch(sc->lex, &sc->keys[idx]);
+}
+
+/* Care mode only: a word that is not a lexicon entry as written loses its
+ * outer punctuation (care_strip) and is looked up again. An ASCII word's
+ * lower case is part of the one already written; another is lower-cased
+ * again at the end of sc->low (lowlen). */
+static void care_restrip(es_scorer_t *sc, es__tok *t, size_t *lowlen)
+{
+    uint32_t off0 = t->off;
+    if (!care_strip(sc->text, &t->off, &t->len))
+        return;
+    if (t->tflags & ES__T_WIDE) {
         t->tflags = 0;
-        if (ascii) {
-            use_lowered(sc, t, nb);
-        } else {
-            *lowlen = t->loff; /* lower-case the stripped word again */
-            lower_token(sc, t, lowlen);
-        }
-        t->e = es__lexicon_find(sc->lex, sc->low + t->loff, t->llen);
+        lower_token(sc, t, lowlen);
+    } else { /* the flags of the whole word stand, as for the word */
+        t->loff += t->off - off0;
+        t->llen = t->len;
     }
+    t->e = es__lexicon_find(sc->lex, sc->low + t->loff, t->llen);
+}
+
+/* Classifies token idx once the text is split: its entry, its flags and its
+ * first occurrence. */
+static void classify(es_scorer_t *sc, size_t idx, size_t *lowlen, size_t seenmask)
+{
+    es__tok *t = &sc->toks[idx];
+    t->e = es__lexicon_get(sc->lex, &sc->keys[idx]);
+    if (sc->mode == ES_MODE_CARE && !(t->e && (t->e->flags & ES__W_LEX)))
+        care_restrip(sc, t, lowlen);
     const char *low = sc->low + t->loff;
     if (t->llen >= 3 && (t->tflags & ES__T_APOS)) {
         for (size_t i = 0; i + 3 <= t->llen; i++)
             if (low[i] == 'n' && low[i + 1] == '\'' && low[i + 2] == 't')
                 t->tflags |= ES__T_NT;
     }
-    const char *w = sc->text + t->off; /* case-sensitive, as NLTK compares */
-    if (t->len == 2 && w[0] == 's' && w[1] == 'o')
-        t->tflags |= ES__T_SO;
-    else if (t->len == 4 && memcmp(w, "this", 4) == 0)
-        t->tflags |= ES__T_THIS;
-    else if (t->len == 5 && memcmp(w, "never", 5) == 0)
-        t->tflags |= ES__T_NEVER;
-    if (t->tflags & ES__T_UPPER)
-        sc->n_upper++;
-    if (sc->first_but == SIZE_MAX && t->e && (t->e->flags & ES__W_BUT))
-        sc->first_but = idx;
+    /* ALL CAPS matters only for a word the table knows (a lexicon word or a
+     * booster) and, when one is in capitals, for the count of capitalised
+     * words (count_upper); the case of other ASCII words is not read. */
+    if (t->e && !(t->tflags & ES__T_WIDE) && ascii_isupper(sc, t))
+        t->tflags |= ES__T_UPPER;
+    if (t->e && (t->tflags & ES__T_UPPER))
+        sc->upper_entry = 1;
     /* The first identical token: equal words have the same entry.
      * Only a word that the table knows can score differently in another
      * place; any other word scores 0 wherever it is, so it is its own first. */
     t->first = (uint32_t)idx;
     if (!t->e)
         return;
+    if (t->e->flags & ES__W_EXACT) { /* its lower case is so, this or never */
+        const char *w = sc->text + t->off; /* case-sensitive, as NLTK compares */
+        if (t->len == 2 && w[0] == 's' && w[1] == 'o')
+            t->tflags |= ES__T_SO;
+        else if (t->len == 4 && memcmp(w, "this", 4) == 0)
+            t->tflags |= ES__T_THIS;
+        else if (t->len == 5 && memcmp(w, "never", 5) == 0)
+            t->tflags |= ES__T_NEVER;
+    }
+    if (sc->first_but == SIZE_MAX && (t->e->flags & ES__W_BUT))
+        sc->first_but = idx;
+    if (t->e->flags & ES__W_IDIOM)
+        t->tflags |= ES__T_IDIOM;
     uint64_t h = (uint64_t)(uintptr_t)t->e * 0x9E3779B97F4A7C15ULL; /* equal words, equal entry */
     size_t j = (size_t)(h >> 40) & seenmask;
     for (;; j = (j + 1) & seenmask) {
@@ -655,34 +747,71 @@ static void classify(es_scorer_t *sc, size_t idx, size_t *lowlen, size_t seenmas
     }
 }
 
+/* Walks the words of a text over its white space bitmap, whose bits past
+ * the text are set (scan_bytes). */
+typedef struct word_iter {
+    const uint64_t *sp;
+    size_t nw;     /* 64-bit words that hold the text */
+    size_t wi;     /* the word being read */
+    uint64_t rest; /* its bytes not yet read that are not white space */
+} word_iter;
+
+/* The next word [*start, *end); 0 at the end of the text. */
+static inline int next_word(word_iter *it, size_t *start, size_t *end)
+{
+    while (!it->rest) {
+        if (++it->wi >= it->nw)
+            return 0;
+        it->rest = ~it->sp[it->wi];
+    }
+    *start = (it->wi << 6) + (size_t)__builtin_ctzll(it->rest);
+    uint64_t after = it->sp[it->wi] & (~(uint64_t)0 << (*start & 63)); /* spaces after it */
+    while (!after) /* the word goes on into the next 64 bytes */
+        after = it->sp[++it->wi];
+    *end = (it->wi << 6) + (size_t)__builtin_ctzll(after);
+    it->rest = ~it->sp[it->wi] & (~(uint64_t)0 << (*end & 63));
+    return 1;
+}
+
 /* Splits the text into VADER's words_and_emoticons (Python's str.split(),
  * words of one code point dropped, punctuation stripped as NLTK strips it)
- * and classifies each word, from the bitmaps of scan_bytes. */
+ * from the bitmaps of scan_bytes, then classifies the words. */
 static void split_words(es_scorer_t *sc)
 {
-    size_t n = sc->text_len, nb = bm_words(n), i = 0, lowlen = wide_base(n);
+    size_t n = sc->text_len, nb = bm_words(n), lowlen = n + 16, start, end;
     size_t maxtok = (n + 1) / 3 + 1, seen = 16;
     while (seen < 2 * maxtok)
         seen *= 2;
     memset(sc->seen, 0, seen * sizeof *sc->seen);
-    sc->ntok = sc->n_upper = 0;
+    sc->ntok = 0;
+    sc->upper_entry = 0;
+    sc->nb = nb;
     sc->first_but = SIZE_MAX;
     scan_bytes(sc, nb);
     const uint64_t *sp = sc->bits + BM_SPACE * nb, *wide = sc->bits + BM_WIDE * nb;
-    while ((i = bm_next(sp, i, n, 0)) < n) {
-        size_t start = i, end = bm_next(sp, i, n, 1);
-        i = end;
-        int ascii = !bm_any(wide, start, end);
-        size_t cps = ascii ? end - start : cp_count(sc->text + start, end - start);
-        if (cps < 2)
+    const uint64_t *punct = sc->bits + BM_PUNCT * nb;
+    word_iter it = {sp, (n + 63) / 64, 0, ~sp[0]};
+    while (next_word(&it, &start, &end)) {
+        size_t len = end - start;
+        int ascii = !sc->any_wide ||
+                    (len <= 64 ? !bm_get(wide, start, len) : !bm_any(wide, start, end));
+        if ((ascii ? len : cp_count(sc->text + start, len)) < 2)
             continue;
         es__tok *t = &sc->toks[sc->ntok];
         t->off = (uint32_t)start;
-        t->len = (uint32_t)(end - start);
-        strip_punct(sc->text, &t->off, &t->len);
-        classify(sc, sc->ntok, &lowlen, seen - 1, ascii, nb);
+        t->len = (uint32_t)len;
+        if (len > 64) {
+            strip_punct(sc->text, &t->off, &t->len);
+        } else {
+            uint64_t pw = bm_get(punct, start, len);
+            if (pw & ((uint64_t)1 | (uint64_t)1 << (len - 1))) /* punctuation at an end */
+                strip_punct_bits(sc->text, &t->off, &t->len, pw, ascii);
+        }
+        lower_and_key(sc, sc->ntok, &lowlen, ascii);
         sc->ntok++;
     }
+    for (size_t k = 0; k < sc->ntok; k++)
+        classify(sc, k, &lowlen, seen - 1);
 }
 
 /* ----- the VADER rules ------------------------------------------------------ */
@@ -766,26 +895,26 @@ static double never_check(es_scorer_t *sc, double v, size_t start, size_t i)
     if (start == 0) {
         if (negated(&w[i - 1])) {
             v = v * N_SCALAR;
-            es__note_add(sc, i, "negated by '%.*s' x-0.74", (int)w[i - 1].len,
+            ES__NOTE(sc, i, "negated by '%.*s' x-0.74", (int)w[i - 1].len,
                          sc->text + w[i - 1].off);
         }
     } else if (start == 1) {
         if ((w[i - 2].tflags & ES__T_NEVER) && (w[i - 1].tflags & so_this)) {
             v = v * 1.5;
-            es__note_add(sc, i, "'never so/this' x1.5");
+            ES__NOTE(sc, i, "'never so/this' x1.5");
         } else if (negated(&w[i - 2])) {
             v = v * N_SCALAR;
-            es__note_add(sc, i, "negated by '%.*s' x-0.74", (int)w[i - 2].len,
+            ES__NOTE(sc, i, "negated by '%.*s' x-0.74", (int)w[i - 2].len,
                          sc->text + w[i - 2].off);
         }
     } else {
         if (((w[i - 3].tflags & ES__T_NEVER) && (w[i - 2].tflags & so_this)) ||
             (w[i - 1].tflags & so_this)) {
             v = v * 1.25;
-            es__note_add(sc, i, "'never so/this' x1.25");
+            ES__NOTE(sc, i, "'never so/this' x1.25");
         } else if (negated(&w[i - 3])) {
             v = v * N_SCALAR;
-            es__note_add(sc, i, "negated by '%.*s' x-0.74", (int)w[i - 3].len,
+            ES__NOTE(sc, i, "negated by '%.*s' x-0.74", (int)w[i - 3].len,
                          sc->text + w[i - 3].off);
         }
     }
@@ -831,26 +960,33 @@ static double idioms_check(es_scorer_t *sc, double v, size_t i)
 {
     static const size_t seq[5][2] = {{1, 2}, {2, 3}, {2, 2}, {3, 3}, {3, 2}}; /* back, len */
     size_t n = sc->ntok;
+    /* Every idiom and bigram below is a run of two or more idiom words
+     * within tokens i-3..i+2: without two adjacent ones nothing matches. */
+    unsigned m = 0;
+    for (size_t k = 0; k < 6 && i - 3 + k < n; k++)
+        m |= (sc->toks[i - 3 + k].tflags & ES__T_IDIOM) ? 1u << k : 0;
+    if (!(m & (m >> 1)))
+        return v;
     for (size_t q = 0; q < 5; q++) {
         int d = idiom_at(sc, i - seq[q][0], seq[q][1]);
         if (d >= 0) {
             v = idioms[d].valence;
-            es__note_add(sc, i, "idiom -> %.1f", v);
+            ES__NOTE(sc, i, "idiom -> %.1f", v);
             break;
         }
     }
     int d;
     if (n - 1 > i && (d = idiom_at(sc, i, 2)) >= 0) {
         v = idioms[d].valence;
-        es__note_add(sc, i, "idiom -> %.1f", v);
+        ES__NOTE(sc, i, "idiom -> %.1f", v);
     }
     if (n - 1 > i + 1 && (d = idiom_at(sc, i, 3)) >= 0) {
         v = idioms[d].valence;
-        es__note_add(sc, i, "idiom -> %.1f", v);
+        ES__NOTE(sc, i, "idiom -> %.1f", v);
     }
     if (booster_bigram_at(sc, i - 3) || booster_bigram_at(sc, i - 2)) {
         v = v + B_DECR;
-        es__note_add(sc, i, "dampener bigram -0.293");
+        ES__NOTE(sc, i, "dampener bigram -0.293");
     }
     return v;
 }
@@ -861,11 +997,11 @@ static double least_check(es_scorer_t *sc, double v, size_t i)
     if (i > 1 && !in_lex(sc, &w[i - 1]) && has_flag(&w[i - 1], ES__W_LEAST)) {
         if (!has_flag(&w[i - 2], ES__W_AT) && !has_flag(&w[i - 2], ES__W_VERY)) {
             v = v * N_SCALAR;
-            es__note_add(sc, i, "negated by 'least' x-0.74");
+            ES__NOTE(sc, i, "negated by 'least' x-0.74");
         }
     } else if (i > 0 && !in_lex(sc, &w[i - 1]) && has_flag(&w[i - 1], ES__W_LEAST)) {
         v = v * N_SCALAR;
-        es__note_add(sc, i, "negated by 'least' x-0.74");
+        ES__NOTE(sc, i, "negated by 'least' x-0.74");
     }
     return v;
 }
@@ -879,13 +1015,13 @@ static double word_valence(es_scorer_t *sc, size_t i, int cap_diff)
     double v;
     if (sc->mode == ES_MODE_CARE && (t->e->flags & ES__W_CARE) && t->e->care != 0) {
         v = t->e->care;
-        es__note_add(sc, i, "care lexicon %.2f", v);
+        ES__NOTE(sc, i, "care lexicon %.2f", v);
     } else {
         v = t->e->valence;
-        es__note_add(sc, i, "lexicon %.2f", v);
+        ES__NOTE(sc, i, "lexicon %.2f", v);
     }
     if ((t->tflags & ES__T_UPPER) && cap_diff) {
-        es__note_add(sc, i, "ALL CAPS %+.3f", v > 0 ? C_INCR : -C_INCR);
+        ES__NOTE(sc, i, "ALL CAPS %+.3f", v > 0 ? C_INCR : -C_INCR);
         v = v > 0 ? v + C_INCR : v - C_INCR;
     }
     for (size_t start = 0; start < 3; start++) {
@@ -899,7 +1035,7 @@ static double word_valence(es_scorer_t *sc, size_t i, int cap_diff)
             s = s * 0.9;
         v = v + s;
         if (s != 0)
-            es__note_add(sc, i, "booster '%.*s' %+.3f", (int)w->len, sc->text + w->off, s);
+            ES__NOTE(sc, i, "booster '%.*s' %+.3f", (int)w->len, sc->text + w->off, s);
         v = never_check(sc, v, start, i);
         if (start == 2)
             v = idioms_check(sc, v, i);
@@ -907,15 +1043,37 @@ static double word_valence(es_scorer_t *sc, size_t i, int cap_diff)
     return least_check(sc, v, i);
 }
 
+/* The tokens in ALL CAPS (str.isupper()), for NLTK's allcap_differential. */
+static size_t count_upper(const es_scorer_t *sc)
+{
+    size_t upper = 0;
+    for (size_t i = 0; i < sc->ntok; i++) {
+        const es__tok *t = &sc->toks[i];
+        if (t->e || (t->tflags & ES__T_WIDE)) /* their flag is set */
+            upper += (t->tflags & ES__T_UPPER) != 0;
+        else
+            upper += ascii_isupper(sc, t);
+    }
+    return upper;
+}
+
 /* Computes every token's valence: NLTK's polarity_scores loop and but-check. */
 static void token_valences(es_scorer_t *sc)
 {
-    size_t n = sc->ntok, upper = sc->n_upper;
+    size_t n = sc->ntok;
     es__tok *w = sc->toks;
-    int cap_diff = n - upper > 0 && n - upper < n;
+    int cap_diff = 0; /* read only with a capitalised word that the table knows */
+    if (sc->upper_entry) {
+        size_t upper = count_upper(sc);
+        cap_diff = n - upper > 0 && n - upper < n;
+    }
     for (size_t i = 0; i < n; i++) {
         if (sc->explain)
             sc->notes[i].len = 0;
+        if (!w[i].e) { /* a word the table does not know (its own first) scores 0 */
+            w[i].sent = 0;
+            continue;
+        }
         if (w[i].first != i) { /* NLTK scores a repeat at its first index */
             w[i].sent = w[w[i].first].sent;
             if (sc->explain)
@@ -934,7 +1092,7 @@ static void token_valences(es_scorer_t *sc)
         if (j == b || w[j].sent == 0)
             continue;
         w[j].sent = w[j].sent * (j < b ? 0.5 : 1.5);
-        es__note_add(sc, j, "%s 'but' x%s", j < b ? "before" : "after", j < b ? "0.5" : "1.5");
+        ES__NOTE(sc, j, "%s 'but' x%s", j < b ? "before" : "after", j < b ? "0.5" : "1.5");
     }
 }
 
@@ -976,26 +1134,23 @@ static void score_valence(es_scorer_t *sc, es_sentiment *out, double *sum_out, d
     *sum_out = *amp_out = 0;
     if (!n)
         return;
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++)
-        sum += sc->toks[i].sent;
+    /* One pass, without branches on the valences (they are unpredictable);
+     * each sum adds in NLTK's order, adding +0.0 where NLTK adds nothing. */
+    double sum = 0.0, pos = 0.0, neg = 0.0;
+    size_t neu = 0;
+    for (size_t i = 0; i < n; i++) {
+        double s = sc->toks[i].sent;
+        sum += s;
+        pos += s > 0 ? s + 1 : 0.0;
+        neg += s < 0 ? s - 1 : 0.0;
+        neu += s == 0;
+    }
     double amp = punct_emphasis(sc);
     if (sum > 0)
         sum += amp;
     else if (sum < 0)
         sum -= amp;
     double compound = sum / sqrt((sum * sum) + 15);
-    double pos = 0.0, neg = 0.0;
-    size_t neu = 0;
-    for (size_t i = 0; i < n; i++) {
-        double s = sc->toks[i].sent;
-        if (s > 0)
-            pos += s + 1;
-        if (s < 0)
-            neg += s - 1;
-        if (s == 0)
-            neu++;
-    }
     if (pos > fabs(neg))
         pos += amp;
     else if (pos < fabs(neg))

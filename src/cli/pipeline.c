@@ -6,9 +6,20 @@
  * to analyse, analysed) and three condition variables; a thread touches a
  * batch only while it holds it, so arenas are never shared. The lock is taken
  * once per batch (thousands of mentions), never per mention.
+ *
+ * Workers also compute each mention's near-duplicate fingerprint, leaving
+ * the store thread only the index lookup. The store thread commits several
+ * analysed batches in one transaction (up to MERGE_BATCHES by default: a
+ * bigger transaction costs SQLite and FTS5 much less per row), but never
+ * holds uncommitted batches longer than HOLD_SECONDS waiting for the next
+ * one, and the reader cuts a partial batch when a piped input has been
+ * silent for IDLE_CUT_MS, so a slow stream is still committed within about
+ * a second. An explicit --batch N means N records per transaction, one
+ * batch each.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -25,6 +36,9 @@
 #define ARENA_BLOCK (6u * 1024 * 1024) /* a batch of tweets uses ~3.9 MiB: one block */
 #define ARENA_MAX (256u * 1024 * 1024) /* a batch of huge records still fits */
 #define DEDUP_WINDOW 50000             /* mentions remembered for near-dups */
+#define MERGE_BATCHES 8                /* batches per transaction, at most */
+#define HOLD_SECONDS 0.5               /* longest wait with batches uncommitted */
+#define IDLE_CUT_MS 200                /* a silent stream's partial batch is cut */
 #define MAX_BRANDS 64                  /* brands recorded per mention */
 
 typedef struct rec {
@@ -79,11 +93,14 @@ static batch_t *take_free(pipe_t *p)
     return b;
 }
 
-/* Cuts records into b until it is full or the input ends (returns 1). */
+/* Cuts records into b until it is full, the input ends (returns 1) or a
+ * slow stream has been silent for IDLE_CUT_MS with records in b. */
 static int fill_batch(pipe_t *p, batch_t *b)
 {
     size_t max = p->o->batch > 0 && p->o->batch < BATCH_RECORDS ? p->o->batch : BATCH_RECORDS;
     while (b->n_recs < max && b->raw_bytes < BATCH_BYTES) {
+        if (b->n_recs > 0 && es_reader_idle(p->reader, IDLE_CUT_MS))
+            return 0;
         es_record rec;
         es_err rc = es_reader_next(p->reader, &rec);
         if (rc == ES_END)
@@ -184,11 +201,13 @@ static es_err analyse_one(worker_t *w, es_arena_t *a, es_mention_t *m, const cha
 {
     const cli_listen *l = w->p->listen;
     size_t n_ids = 0, n_brands = 0;
-    es_err rc = es_scorer_score(w->scorer, m->text, strlen(m->text), &m->sentiment, 0);
+    size_t len = strlen(m->text);
+    es_err rc = es_scorer_score(w->scorer, m->text, len, &m->sentiment, 0);
     if (rc == ES_ELIMIT) {
         *reason = "text over its limit";
         return ES_REJECTED;
     }
+    m->fingerprint = es_dedup_fingerprint(m->text, len);
     if (rc == ES_OK)
         rc = es_classify(m, a);
     if (rc == ES_OK && l->matcher)
@@ -294,13 +313,21 @@ typedef struct sink {
     FILE *rejects;
     FILE *commit_log;
     cli_progress prog;
+    size_t merge;                   /* batches per transaction */
+    batch_t *held[MERGE_BATCHES];   /* analysed, checked, not yet committed */
+    size_t n_held;
+    struct timespec hold_until;     /* commit them by then (CLOCK_REALTIME) */
+    es_mention_t *joined;           /* the held batches' mentions, joined */
+    size_t joined_cap;
 } sink_t;
 
-/* Waits for the batch numbered seq; NULL once every batch is done or the
- * pipeline is aborted. */
-static batch_t *next_done(pipe_t *p, uint64_t seq)
+/* Waits for the batch numbered seq, until *until when it is not NULL. NULL
+ * when the wait timed out, and also once every batch is done or the
+ * pipeline is aborted: then *end is set. */
+static batch_t *next_done(pipe_t *p, uint64_t seq, const struct timespec *until, int *end)
 {
     batch_t *found = NULL;
+    int timed_out = 0;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         for (batch_t **pp = &p->done; *pp; pp = &(*pp)->next)
@@ -309,9 +336,13 @@ static batch_t *next_done(pipe_t *p, uint64_t seq)
                 *pp = found->next;
                 break;
             }
-        if (found || p->abort || (p->reading_done && seq >= p->n_batches))
+        *end = !found && (p->abort || (p->reading_done && seq >= p->n_batches));
+        if (found || *end || timed_out)
             break;
-        pthread_cond_wait(&p->cv_done, &p->mu);
+        if (until)
+            timed_out = pthread_cond_timedwait(&p->cv_done, &p->mu, until) == ETIMEDOUT;
+        else
+            pthread_cond_wait(&p->cv_done, &p->mu);
     }
     pthread_mutex_unlock(&p->mu);
     return found;
@@ -371,11 +402,10 @@ static int log_commit(sink_t *s, long line)
     return 0;
 }
 
-/* Takes one analysed batch, in input order: rejects, near-duplicates, then
- * one transaction (ingest) or the results (analyze). */
-static int sink_batch(sink_t *s, batch_t *b)
+/* Takes one analysed batch, in input order: counts its records, writes its
+ * rejects and marks near-duplicates. Returns 0 or -1 (said on stderr). */
+static int check_batch(sink_t *s, batch_t *b)
 {
-    const cli_pipeline_opts *o = s->o;
     if (b->err) {
         fprintf(stderr, "earshot: analysing: %s\n", es_strerror(b->err));
         return -1;
@@ -396,22 +426,66 @@ static int sink_batch(sink_t *s, batch_t *b)
         }
         s->st->duplicates += (b->ms[i].flags & ES_FLAG_DUPLICATE) != 0;
     }
-    if (o->store && b->n_ms > 0) {
+    return 0;
+}
+
+/* The mentions of the held batches as one array: the first batch's own
+ * when it is alone, else copies (the strings stay in the batches' arenas).
+ * NULL when out of memory. */
+static const es_mention_t *join_held(sink_t *s, size_t n)
+{
+    if (s->n_held == 1)
+        return s->held[0]->ms;
+    if (n > s->joined_cap) {
+        es_mention_t *j = es_realloc(s->joined, n * sizeof *j);
+        if (!j)
+            return NULL;
+        s->joined = j;
+        s->joined_cap = n;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_held; i++) {
+        memcpy(s->joined + k, s->held[i]->ms, s->held[i]->n_ms * sizeof *s->joined);
+        k += s->held[i]->n_ms;
+    }
+    return s->joined;
+}
+
+/* Commits the held batches in one transaction (ingest) or writes their
+ * results (analyze), then gives them back to the reader. Returns 0 or -1. */
+static int commit_held(sink_t *s)
+{
+    const cli_pipeline_opts *o = s->o;
+    size_t n = 0;
+    int rc = 0;
+    for (size_t i = 0; i < s->n_held; i++)
+        n += s->held[i]->n_ms;
+    const es_mention_t *ms = n > 0 ? join_held(s, n) : NULL;
+    if (n > 0 && !ms) {
+        fprintf(stderr, "earshot: out of memory\n");
+        rc = -1;
+    } else if (o->store && n > 0) {
         size_t ins = 0;
-        if (es_store_put(o->store, b->ms, b->n_ms, &ins)) {
+        if (es_store_put(o->store, ms, n, &ins)) {
             fprintf(stderr, "earshot: storing: %s\n", es_store_errmsg(o->store));
-            return -1;
+            rc = -1;
         }
         s->st->inserted += ins;
     }
-    for (size_t i = 0; !o->store && o->emit && i < b->n_ms; i++)
-        if (o->emit(o->emit_ud, &b->ms[i]))
-            return -1;
-    s->st->mentions += b->n_ms;
-    if (o->store && log_commit(s, b->recs[b->n_recs - 1].r.line))
-        return -1;
-    cli_progress_update(&s->prog, s->st->mentions, b->offset);
-    return 0;
+    for (size_t i = 0; rc == 0 && !o->store && o->emit && i < n; i++)
+        if (o->emit(o->emit_ud, &ms[i]))
+            rc = -1;
+    if (rc == 0 && s->n_held > 0) {
+        const batch_t *last = s->held[s->n_held - 1];
+        s->st->mentions += n;
+        if (o->store && log_commit(s, last->recs[last->n_recs - 1].r.line))
+            rc = -1;
+        cli_progress_update(&s->prog, s->st->mentions, last->offset);
+    }
+    for (size_t i = 0; i < s->n_held; i++)
+        recycle(s->p, s->held[i]);
+    s->n_held = 0;
+    return rc;
 }
 
 static void warm_cb(uint64_t fp, const char *key, void *ud)
@@ -492,16 +566,31 @@ static void stop(pipe_t *p)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* The store thread's loop: batches in input order until the end. */
+/* The store thread's loop: batches in input order until the end, held
+ * until s->merge of them are in or the oldest has waited HOLD_SECONDS. */
 static int drain(pipe_t *p, sink_t *s)
 {
-    for (uint64_t seq = 0;; seq++) {
-        batch_t *b = next_done(p, seq);
-        if (!b)
-            return 0;
-        int rc = sink_batch(s, b);
-        recycle(p, b);
-        if (rc)
+    for (uint64_t seq = 0;;) {
+        int end = 0;
+        batch_t *b = next_done(p, seq, s->n_held ? &s->hold_until : NULL, &end);
+        if (!b) {
+            if (s->n_held && commit_held(s))
+                return -1;
+            if (end)
+                return 0;
+            continue;
+        }
+        seq++;
+        if (s->n_held == 0) {
+            clock_gettime(CLOCK_REALTIME, &s->hold_until);
+            long ns = s->hold_until.tv_nsec + (long)(HOLD_SECONDS * 1e9);
+            s->hold_until.tv_sec += ns / 1000000000L;
+            s->hold_until.tv_nsec = ns % 1000000000L;
+        }
+        s->held[s->n_held++] = b;
+        if (check_batch(s, b))
+            return -1;
+        if (s->n_held >= s->merge && commit_held(s))
             return -1;
     }
 }
@@ -532,6 +621,7 @@ static void teardown(pipe_t *p, sink_t *s, batch_t **pool, size_t n_pool, worker
         }
     es_free(pool);
     es_free(w);
+    es_free(s->joined);
     es_dedup_free(s->dedup);
     if (s->commit_log)
         fclose(s->commit_log);
@@ -546,7 +636,10 @@ int cli_pipeline_run(const cli_pipeline_opts *o, const cli_listen *listen, cli_p
 {
     pipe_t p;
     sink_t s;
-    size_t n_pool = (size_t)o->threads * 2 + 2;
+    /* Ingest commits several batches at once unless --batch said otherwise;
+     * analyze writes each batch as it comes. */
+    size_t merge = o->store && o->batch == 0 ? MERGE_BATCHES : 1;
+    size_t n_pool = (size_t)o->threads * 2 + 1 + merge;
     batch_t **pool = NULL;
     worker_t *w = NULL;
     int status = CLI_FAIL, started = 0, reader_started = 0;
@@ -575,6 +668,7 @@ int cli_pipeline_run(const cli_pipeline_opts *o, const cli_listen *listen, cli_p
     s.p = &p;
     s.o = o;
     s.st = st;
+    s.merge = merge;
     pool = es_calloc(n_pool, sizeof *pool);
     w = es_calloc((size_t)o->threads, sizeof *w);
     if (!pool || !w) {

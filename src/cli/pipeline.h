@@ -59,7 +59,8 @@ typedef struct cli_pipeline_opts {
     es_reader_opts reader; /* format, source, map */
     es_sent_mode mode;
     int threads;             /* worker threads, >= 1 */
-    size_t batch;            /* records per batch (one transaction); 0: 2048 */
+    size_t batch;            /* records per batch and transaction; 0: batches
+                                of 2048, up to 8 per transaction (ingest) */
     const char *reject_path; /* NULL: <input>.rejects.jsonl */
     const char *commit_log;  /* NULL, or a file to append "committed ..." to */
     es_store_t *store;       /* ingest: where mentions go; NULL for analyze */

@@ -93,6 +93,15 @@ es_err es__ingest_require(es__dctx *c, const es_mention_t *m) ES_WUR;
 
 /* The decoders of each format: fill *ms / *n or reject. */
 es_err es__ingest_canonical(es__dctx *c, json_t *root, es_mention_t **ms, size_t *n) ES_WUR;
+/* jansson's memory during a decode (jsonmem.c). install sets the hooks once
+ * per process (call it before threads decode); begin makes jansson allocate
+ * from this thread's scratch block until end, when the parsed tree has been
+ * freed. begin returns NULL when there is no block (jansson then uses
+ * malloc); end takes what begin returned. Thread-safe, per thread. */
+void es__ingest_jmem_install(void);
+void *es__ingest_jmem_begin(void);
+void es__ingest_jmem_end(void *mem);
+
 es_err es__ingest_twitter_v2(es__dctx *c, json_t *root, es_mention_t **ms, size_t *n) ES_WUR;
 es_err es__ingest_twitter_v1(es__dctx *c, json_t *root, es_mention_t **ms, size_t *n) ES_WUR;
 es_err es__ingest_meta(es__dctx *c, json_t *root, es_mention_t **ms, size_t *n) ES_WUR;

@@ -12,13 +12,17 @@
  *  - email: the whole input; mbox: one message, cut at "From " lines.
  * es_decode checks the bytes of the record (no NUL, valid UTF-8 except for
  * email, which GMime decodes from its charsets), parses JSON once, and
- * dispatches to the decoder of the format (twitter.c, meta.c, ...).
+ * dispatches to the decoder of the format (twitter.c, meta.c, ...). While
+ * it holds a parsed tree, jansson allocates from a per-thread scratch block
+ * (jsonmem.c).
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "earshot/text.h"
@@ -34,7 +38,8 @@ struct es_reader_s {
     char *chunk;     /* read-ahead buffer */
     size_t pos, len; /* unread bytes are chunk[pos..len) */
     int eof, ioerr;
-    long line; /* lines consumed so far */
+    int pipe_fd; /* a pipe or terminal read with read(2), else -1 */
+    long line;   /* lines consumed so far */
     uint64_t offset, total;
     int overflow;     /* the current record went over ES_MAX_RECORD */
     int qstate;       /* CSV: the quote state, tracked on every byte read */
@@ -80,10 +85,22 @@ const char *es_format_name(es_format f)
 /* Reading lines                                                            */
 /* ------------------------------------------------------------------------ */
 
-/* Refills the chunk. Sets eof or ioerr. */
+/* Refills the chunk. Sets eof or ioerr. A pipe is read with read(2), which
+ * returns what has arrived (fread would wait for a whole chunk), so that a
+ * slow stream's records are cut as they come. */
 static void fill(es_reader_t *r)
 {
     r->pos = 0;
+    if (r->pipe_fd >= 0) {
+        ssize_t k;
+        do
+            k = read(r->pipe_fd, r->chunk, CHUNK);
+        while (k < 0 && errno == EINTR);
+        r->len = k > 0 ? (size_t)k : 0;
+        r->ioerr = k < 0;
+        r->eof = k <= 0;
+        return;
+    }
     r->len = fread(r->chunk, 1, CHUNK, r->fp);
     if (r->len == 0) {
         if (ferror(r->fp))
@@ -389,8 +406,14 @@ es_err es_reader_open(FILE *fp, const char *name, const es_reader_opts *opts, es
     es__buf_init(&r->rec, ES_MAX_RECORD + 2);
     if (!(r->chunk = es_malloc(CHUNK)))
         goto out;
-    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
-        r->total = (uint64_t)st.st_size;
+    r->pipe_fd = -1;
+    if (fileno(fp) >= 0 && fstat(fileno(fp), &st) == 0) {
+        if (S_ISREG(st.st_mode))
+            r->total = (uint64_t)st.st_size;
+        else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode))
+            r->pipe_fd = fileno(fp); /* nothing else reads fp: its buffer is empty */
+    }
+    es__ingest_jmem_install(); /* before any thread decodes */
     rc = ES_OK;
     if (r->dec.format == ES_FORMAT_CSV)
         rc = open_csv(r, opts ? opts->map : NULL, err, errlen);
@@ -428,6 +451,19 @@ uint64_t es_reader_offset(const es_reader_t *r)
 uint64_t es_reader_total(const es_reader_t *r)
 {
     return r->total;
+}
+
+/* See ingest.h. */
+int es_reader_idle(es_reader_t *r, int timeout_ms)
+{
+    if (r->pipe_fd < 0 || r->pos < r->len || r->eof)
+        return 0;
+    struct pollfd p = {.fd = r->pipe_fd, .events = POLLIN};
+    int n;
+    do
+        n = poll(&p, 1, timeout_ms);
+    while (n < 0 && errno == EINTR);
+    return n == 0;
 }
 
 const es_decoder_t *es_reader_decoder(const es_reader_t *r)
@@ -487,9 +523,12 @@ static es_err decode_json(es__dctx *c, es_format f, es_mention_t **ms, size_t *n
 {
     json_error_t jerr;
     es_err rc;
+    void *mem = es__ingest_jmem_begin();
     json_t *root = json_loadb(c->rec->raw, c->rec->len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
+    if (!root) {
+        es__ingest_jmem_end(mem);
         return es__ingest_reject(c, "JSON error at column %d: %s", jerr.column, jerr.text);
+    }
     if (!json_is_object(root)) {
         rc = es__ingest_reject(c, "%s", "a record must be a JSON object");
         goto out;
@@ -504,6 +543,7 @@ static es_err decode_json(es__dctx *c, es_format f, es_mention_t **ms, size_t *n
     }
 out:
     json_decref(root);
+    es__ingest_jmem_end(mem);
     return rc;
 }
 

@@ -22,6 +22,11 @@
 #define BUSY_TIMEOUT_MS 10000
 /* The page cache of a connection, in KiB (negative: KiB for SQLite). */
 #define CACHE_KIB 32768
+/* WAL pages before a commit checkpoints them into the database (SQLite's
+ * default is 1,000, ~4 MB: less than one ingest transaction, so every commit
+ * checkpointed). A page rewritten by several transactions (FTS5 segments,
+ * index leaves) is then copied into the file once instead of each time. */
+#define CHECKPOINT_PAGES 16384
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -445,7 +450,8 @@ static es_err configure(es_store_t *s, es__sqlite *q)
         return es__store_fail(s, ES_EDB, "%s: cannot switch to WAL mode", what);
     src = sqlite3_exec(q->db,
                        "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                       "PRAGMA cache_size=-" STR(CACHE_KIB) ";",
+                       "PRAGMA cache_size=-" STR(CACHE_KIB) ";"
+                       "PRAGMA wal_autocheckpoint=" STR(CHECKPOINT_PAGES) ";",
                        NULL, NULL, NULL);
     if (src != SQLITE_OK)
         return es__sqlite_fail(s, q->db, src, what);

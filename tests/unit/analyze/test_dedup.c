@@ -1,7 +1,8 @@
 /*
  * test_dedup.c - near-duplicate detection: retweets and copy-paste with a
  * different link are caught, different texts and short look-alikes are not,
- * the band index finds everything within 3 bits and nothing at 4, the ring
+ * the band index finds everything within 3 bits and nothing at 4, a
+ * campaign points at its first copy, a precomputed fingerprint is reused, the ring
  * forgets the oldest at capacity, and allocation failures are reported.
  */
 #include <setjmp.h>
@@ -147,6 +148,37 @@ static void earliest_is_reported(void **state)
     assert_string_equal(see(f, "51", t), "store/old");
 }
 
+/* Checks a mention whose fingerprint was computed beforehand (as the
+ * pipeline's workers do); returns duplicate_of. */
+static const char *see_fp(fixture *f, const char *id, uint64_t fp)
+{
+    es_mention_t m;
+    es_mention_init(&m);
+    m.source = "twitter";
+    m.external_id = id;
+    m.text = "the text is not looked at when the fingerprint is set";
+    m.fingerprint = fp;
+    assert_int_equal(es_dedup_check(f->d, &m, f->a), ES_OK);
+    assert_int_equal(m.fingerprint, fp);
+    return m.duplicate_of;
+}
+
+/* A campaign drifting a bit at a time points at its first copy while that
+ * is within 3 bits, then at a later copy that is. */
+static void campaign_points_at_first_copy(void **state)
+{
+    fixture *f = *state;
+    uint64_t a = 0x0123456789ABCDEFull;
+    assert_null(see_fp(f, "60", a));
+    assert_string_equal(see_fp(f, "61", a ^ 0x3), "twitter/60");
+    assert_string_equal(see_fp(f, "62", a ^ 0x3 ^ (1ull << 20)), "twitter/60");
+    const char *d = see_fp(f, "63", a ^ 0x3 ^ (1ull << 20) ^ (1ull << 40)); /* 4 bits from a */
+    assert_non_null(d);
+    assert_true(strcmp(d, "twitter/61") == 0 || strcmp(d, "twitter/62") == 0);
+    assert_string_equal(see_fp(f, "64", a), "twitter/60"); /* the exact twin */
+    assert_null(see_fp(f, "65", ~a));
+}
+
 static void fingerprint_properties(void **state)
 {
     (void)state;
@@ -279,6 +311,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(short_texts_match_only_exactly, setup, teardown),
         cmocka_unit_test_setup_teardown(hamming_three_found_four_not, setup, teardown),
         cmocka_unit_test_setup_teardown(earliest_is_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(campaign_points_at_first_copy, setup, teardown),
         cmocka_unit_test(fingerprint_properties),
         cmocka_unit_test(eviction_at_capacity),
         cmocka_unit_test(capacity_ring_many),

@@ -164,6 +164,14 @@ static void care_rules(void **state)
     assert_int_equal(score(ES_MODE_VADER, "can you help me please").label, ES_POSITIVE);
     assert_int_equal(score(ES_MODE_CARE, "can you help me please").label, ES_NEUTRAL);
     assert_int_equal(score(ES_MODE_CARE, "what time is boarding? thanks").label, ES_NEUTRAL);
+    /* Praise inside a question is an information request... */
+    assert_int_equal(score(ES_MODE_VADER, "is the wifi good on that route?").label, ES_POSITIVE);
+    assert_int_equal(score(ES_MODE_CARE, "is the wifi good on that route?").label, ES_NEUTRAL);
+    assert_int_equal(score(ES_MODE_CARE, "any good news about my lost bag?").label, ES_NEGATIVE);
+    /* ...but praise in a sentence of its own stays praise. */
+    assert_int_equal(score(ES_MODE_CARE, "the crew was great! what time do we board?").label,
+                     ES_POSITIVE);
+    assert_int_equal(score(ES_MODE_CARE, "wow, what a great crew!").label, ES_POSITIVE);
     /* Praise and reassurance stay positive. */
     assert_int_equal(score(ES_MODE_CARE, "thank you so much, great crew!").label, ES_POSITIVE);
     assert_int_equal(score(ES_MODE_CARE, "no worries").label, ES_POSITIVE);
@@ -193,6 +201,75 @@ static void care_explanations(void **state)
     assert_non_null(strstr(summary, "normalised"));
     assert_non_null(strstr(summary, "negative"));
     es_scorer_free(sc);
+}
+
+static void care_question_explained(void **state)
+{
+    (void)state;
+    es_scorer_t *sc = es_scorer_new(builtin(), ES_MODE_CARE);
+    assert_non_null(sc);
+    es_sentiment s;
+    const char *text = "Lovely crew. Is the lounge good?";
+    assert_int_equal(es_scorer_score(sc, text, strlen(text), &s, 1), ES_OK);
+    size_t n = 0;
+    const es_explain_item *it = es_scorer_explain(sc, &n, NULL);
+    assert_int_equal(n, 6);
+    assert_string_equal(it[0].token, "Lovely");
+    assert_true(it[0].valence > 0); /* its sentence ends with '.' */
+    assert_string_equal(it[5].token, "good");
+    assert_non_null(strstr(it[5].why, "praise in a question -> 0"));
+    assert_true(it[5].valence == 0);
+    assert_int_equal(s.label, ES_POSITIVE);
+    es_scorer_free(sc);
+}
+
+/* The scorer splits and classifies words from bitmaps of 64-byte words
+ * built 16 bytes at a time: wherever a word falls, and whatever white space
+ * separates the words, the scores must not change. */
+static void split_is_position_independent(void **state)
+{
+    (void)state;
+    static const char *base = "Not GOOD at all,  but the crew was great!! :) won't fly "
+                              "again, it's the WORST... kind of ok";
+    static const char *const spaces[] = {" ", "\t", "\n", "\xc2\xa0", "\xe3\x80\x80",
+                                         "\xe2\x80\x83", "\x1c"};
+    char buf[512];
+    for (int mode = 0; mode < 2; mode++) {
+        es_sentiment ref = score((es_sent_mode)mode, base);
+        assert_true(ref.compound != 0);
+        for (size_t pad = 0; pad < 80; pad++) { /* shift every word across the blocks */
+            memset(buf, ' ', pad);
+            memcpy(buf + pad, base, strlen(base) + 1);
+            es_sentiment s = score((es_sent_mode)mode, buf);
+            assert_true(s.compound == ref.compound && s.pos == ref.pos && s.neu == ref.neu &&
+                        s.neg == ref.neg);
+        }
+        for (size_t k = 0; k < sizeof spaces / sizeof spaces[0]; k++) {
+            size_t o = 0; /* every ASCII space replaced by another white space */
+            for (const char *c = base; *c; c++) {
+                if (*c == ' ') {
+                    memcpy(buf + o, spaces[k], strlen(spaces[k]));
+                    o += strlen(spaces[k]);
+                } else {
+                    buf[o++] = *c;
+                }
+            }
+            buf[o] = '\0';
+            es_sentiment s = score((es_sent_mode)mode, buf);
+            assert_true(s.compound == ref.compound && s.neu == ref.neu);
+        }
+    }
+    /* U+200B is not white space: "good\u200bday" is one word, not "good". */
+    assert_true(score(ES_MODE_VADER, "good\xe2\x80\x8b" "day").compound == 0);
+    assert_true(score(ES_MODE_VADER, "good\xe2\x80\x8a").compound > 0); /* U+200A is */
+    /* Words over 64 bytes take the byte-by-byte paths. */
+    char longw[200];
+    memset(longw, 'x', 100);
+    memcpy(longw + 100, ", good", 7);
+    assert_true(score(ES_MODE_VADER, longw).compound == score(ES_MODE_VADER, "xx good").compound);
+    memset(longw, 'X', 100);
+    memcpy(longw + 100, " good!", 7);
+    assert_true(score(ES_MODE_VADER, longw).compound == score(ES_MODE_VADER, "XX good!").compound);
 }
 
 static void vader_explanations(void **state)
@@ -410,6 +487,8 @@ int main(void)
         cmocka_unit_test(vader_cases_file),
         cmocka_unit_test(care_rules),
         cmocka_unit_test(care_explanations),
+        cmocka_unit_test(care_question_explained),
+        cmocka_unit_test(split_is_position_independent),
         cmocka_unit_test(vader_explanations),
         cmocka_unit_test(lexicon_builtin_checked),
         cmocka_unit_test(lexicon_plain_file),
