@@ -11,8 +11,7 @@
 # env:   EARSHOT=path/to/earshot (default build/earshot), THREADS=N (default 2),
 #        QUERIES=N listening queries to load first (default 50), KEEP=1 keeps
 #        the work directory.
-# The input comes from `earshot demo --stream twitter-v2 --count N` when the
-# binary has it, otherwise from bench/gen_twitter_v2.py; it is written to a
+# The input comes from `earshot demo --stream twitter-v2 --count N`; it is written to a
 # file first so that generating it is not part of the measurement.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,13 +27,8 @@ work=$(mktemp -d /tmp/earshot-bench-e2e.XXXXXX)
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 
 generate() { # generate N FILE
-    if "$EARSHOT" demo --stream twitter-v2 --count 1 >/dev/null 2>&1; then
-        "$EARSHOT" demo --stream twitter-v2 --count "$1" --seed 7 >"$2"
-        echo "demo --stream twitter-v2"
-    else
-        /usr/bin/python3 bench/gen_twitter_v2.py "$1" 7 >"$2"
-        echo "bench/gen_twitter_v2.py"
-    fi
+    "$EARSHOT" demo --stream twitter-v2 --count "$1" --seed 7 >"$2"
+    echo "demo --stream twitter-v2"
 }
 
 setup_db() { # a fresh store with brands and QUERIES listening queries

@@ -21,6 +21,14 @@ es_err es_utf8_check(const char *s, size_t n, size_t *bad_offset) ES_WUR;
  * invalid input, ES_ENOMEM. */
 es_err es_text_fold(es_arena_t *a, const char *s, size_t n, char **out, size_t *out_len) ES_WUR;
 
+/* Lower-cases one token s[0..n) into out (at most cap bytes, not
+ * NUL-terminated) and returns the bytes written: ASCII directly, other code
+ * points through utf8proc's simple lower-case mapping, U+2019 as an ASCII
+ * apostrophe (so "don’t" and "don't" are one word). Stops early rather
+ * than overflow out; invalid bytes are copied as they are. Never allocates;
+ * reentrant. For look-ups of short tokens, not for whole texts. */
+size_t es_text_lower(const char *s, size_t n, char *out, size_t cap);
+
 /* Decodes HTML character references (&amp; &lt; &#39; &#x1F600; ...) into a
  * NUL-terminated copy in the arena. Unknown or malformed references are kept
  * as they are. Errors: ES_ENOMEM. */

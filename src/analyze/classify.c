@@ -20,7 +20,6 @@
  *  6. other.
  */
 #include <string.h>
-#include <utf8proc.h>
 
 #include "analyze/rules.h"
 #include "earshot/analyze.h"
@@ -38,34 +37,6 @@ typedef struct tview {
     uint16_t cls;
     uint8_t kind;
 } tview;
-
-/* Lower-cases a token into out (cap bytes), with U+2019 as an apostrophe. */
-static size_t lower_token(const char *s, size_t n, char *out, size_t cap)
-{
-    size_t o = 0, i = 0;
-    while (i < n && o + 4 <= cap) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
-            out[o++] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
-            i++;
-            continue;
-        }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t l =
-            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
-        if (l <= 0) {
-            out[o++] = (char)c;
-            i++;
-            continue;
-        }
-        if (cp == 0x2019)
-            out[o++] = '\'';
-        else
-            o += (size_t)utf8proc_encode_char(utf8proc_tolower(cp), (utf8proc_uint8_t *)out + o);
-        i += (size_t)l;
-    }
-    return o;
-}
 
 /* Classes of a word made of digits and a suffix: "3rd", "2hrs", "45min". */
 static uint16_t digit_word_class(const es__rules_index *ix, const char *w, size_t n)
@@ -88,7 +59,7 @@ static uint16_t digit_word_class(const es__rules_index *ix, const char *w, size_
 static void view_token(const es__rules_index *ix, const char *s, const es_token *t, tview *v)
 {
     char low[128];
-    size_t n = lower_token(s + t->off, t->len, low, sizeof low);
+    size_t n = es_text_lower(s + t->off, t->len, low, sizeof low);
     v->kind = t->kind;
     v->h = es__rules_hash(low, n);
     v->h2 = v->h;

@@ -35,7 +35,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <utf8proc.h>
 #include <xxhash.h>
 
 #include "earshot/analyze.h"
@@ -83,32 +82,6 @@ static int near(uint64_t a, uint64_t b, int max_dist)
 /* ------------------------------------------------------------------------
  * Fingerprints
  * ------------------------------------------------------------------------ */
-
-/* Lower-cases token bytes into out (at most cap bytes) and returns the
- * length. Non-ASCII goes through utf8proc's simple lower-case mapping. */
-static size_t lower_token(const char *s, size_t n, char *out, size_t cap)
-{
-    size_t o = 0, i = 0;
-    while (i < n && o + 4 <= cap) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
-            out[o++] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
-            i++;
-            continue;
-        }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t l =
-            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
-        if (l <= 0) {
-            out[o++] = (char)c;
-            i++;
-            continue;
-        }
-        o += (size_t)utf8proc_encode_char(utf8proc_tolower(cp), (utf8proc_uint8_t *)out + o);
-        i += (size_t)l;
-    }
-    return o;
-}
 
 /* Whether a token counts for the fingerprint. */
 static int is_feature(uint8_t kind)
@@ -176,7 +149,7 @@ static uint64_t fingerprint(const char *text, size_t len, size_t *nfeat)
             if (!is_feature(toks[i].kind))
                 continue;
             char low[256];
-            size_t l = lower_token(text + off + toks[i].off, toks[i].len, low, sizeof low);
+            size_t l = es_text_lower(text + off + toks[i].off, toks[i].len, low, sizeof low);
             uint64_t h = XXH3_64bits(low, l);
             seqhash = (seqhash ^ h) * 0x100000001B3ull + (seqhash >> 29);
             add_bits(&acc, h);

@@ -104,6 +104,27 @@ static void full_arena_is_enomem(void **state)
     es_arena_free(a);
 }
 
+/* es_text_lower: ASCII, non-ASCII, the curly apostrophe, invalid bytes
+ * copied, and the output bound respected. */
+static void lower_token_for_lookups(void **state)
+{
+    (void)state;
+    char out[64];
+    size_t n = es_text_lower("DON\xe2\x80\x99T", 7, out, sizeof out);
+    assert_int_equal(n, 5);
+    assert_memory_equal(out, "don't", 5);
+    n = es_text_lower("\xc3\x89T\xc3\x89", 5, out, sizeof out);
+    assert_int_equal(n, 5);
+    assert_memory_equal(out, "\xc3\xa9t\xc3\xa9", 5);
+    n = es_text_lower("A\xff" "B", 3, out, sizeof out);
+    assert_int_equal(n, 3);
+    assert_memory_equal(out, "a\xff" "b", 3);
+    /* Room for at most cap bytes: stops before a character could overflow. */
+    n = es_text_lower("ABCDEFGH", 8, out, 6);
+    assert_true(n <= 6);
+    assert_memory_equal(out, "ab", 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -112,6 +133,7 @@ int main(void)
         cmocka_unit_test(invalid_utf8_refused),
         cmocka_unit_test(long_text_and_alloc_failure),
         cmocka_unit_test(full_arena_is_enomem),
+        cmocka_unit_test(lower_token_for_lookups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
