@@ -95,6 +95,16 @@ const es_decoder_t *es_reader_decoder(const es_reader_t *r);
 es_err es_decode(const es_decoder_t *d, const es_record *rec, es_arena_t *a, es_mention_t **ms,
                  size_t *n, const char **reason) ES_WUR;
 
+/* A decoder of its own, for records that do not come from a reader (a
+ * webhook's body): opts->format ES_FORMAT_AUTO recognises each JSON record's
+ * format by its keys; opts->source as for a reader; opts->map is ignored.
+ * ES_EUNSUPPORTED for CSV (its decoder needs a header row), ES_EINVAL for an
+ * unknown format, ES_ENOMEM. Records given to es_decode must have format 0
+ * (or their own). The decoder is immutable and thread-safe; free it with
+ * es_decoder_free. */
+es_err es_decoder_new(const es_reader_opts *opts, es_decoder_t **out) ES_WUR;
+void es_decoder_free(es_decoder_t *d);
+
 /* Parses a date in any form the formats use (ISO 8601 / RFC 3339, Twitter's
  * "Wed Oct 10 20:19:24 +0000 2018", "2015-02-24 11:35:52 -0800", RFC 5322,
  * Unix seconds) into Unix seconds UTC. ES_EPARSE otherwise. */

@@ -33,6 +33,32 @@ int es_store_schema_version(const es_store_t *s);
  * an error nothing of the batch is stored. Errors: ES_EDB, ES_EBUSY. */
 es_err es_store_put(es_store_t *s, const es_mention_t *ms, size_t n, size_t *inserted) ES_WUR;
 
+/* The same, and each[i] (an array of n) receives 1 when ms[i] was new, 0
+ * when it was already stored (or repeats an earlier mention of the batch):
+ * for a server that answers each request of a group commit with its own
+ * counts. Errors as es_store_put, ES_EINVAL when each is NULL. */
+es_err es_store_put_each(es_store_t *s, const es_mention_t *ms, size_t n, uint8_t *each,
+                         size_t *inserted) ES_WUR;
+
+/* API tokens for machines. The store keeps the SHA-256 of each token
+ * (computed by the caller), never the token. Names are unique (ES_EEXIST). */
+typedef struct es_token_row {
+    int64_t id;
+    const char *name;
+    int64_t created;   /* Unix seconds */
+    int64_t last_used; /* Unix seconds, 0 never */
+} es_token_row;
+es_err es_store_token_add(es_store_t *s, const char *name, const uint8_t hash[32],
+                          int64_t *id) ES_WUR;
+/* Finds the token whose hash is hash, comparing with every stored hash in
+ * constant time; on ES_OK *id is its id and its last_used becomes now (at
+ * most once a minute, to spare writes). ES_ENOTFOUND when none matches. */
+es_err es_store_token_verify(es_store_t *s, const uint8_t hash[32], int64_t now,
+                             int64_t *id) ES_WUR;
+/* Calls cb for every token, by id. Strings are valid during the call. */
+es_err es_store_token_list(es_store_t *s, void (*cb)(const es_token_row *t, void *ud),
+                           void *ud) ES_WUR;
+
 /* Number of mentions stored. */
 es_err es_store_count(es_store_t *s, int64_t *out) ES_WUR;
 

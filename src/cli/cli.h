@@ -24,6 +24,10 @@ int cmd_brand(cli_ctx *ctx, int argc, char **argv);
 int cmd_query(cli_ctx *ctx, int argc, char **argv);
 int cmd_search(cli_ctx *ctx, int argc, char **argv);
 int cmd_stats(cli_ctx *ctx, int argc, char **argv);
-int cmd_demo(cli_ctx *ctx, int argc, char **argv); /* src/cli/demo.c */
+int cmd_demo(cli_ctx *ctx, int argc, char **argv);  /* src/cli/demo.c */
+int cmd_serve(cli_ctx *ctx, int argc, char **argv); /* src/cli/serve.c */
+int cmd_token(cli_ctx *ctx, int argc, char **argv); /* src/cli/token.c */
+int cmd_train(cli_ctx *ctx, int argc, char **argv); /* src/cli/train.c */
+int cmd_eval(cli_ctx *ctx, int argc, char **argv);  /* src/cli/train.c */
 
 #endif

@@ -13,11 +13,15 @@
 #include "cli/output.h"
 #include "cli/pipeline.h"
 #include "cli/util.h"
+#include "earshot/learn.h"
 
 /* What both commands take on the command line. */
 typedef struct ingest_args {
     cli_pipeline_opts po;
-    cli_output out; /* analyze only */
+    cli_output out;                         /* analyze only */
+    const char *model_paths[ES_TASK_COUNT]; /* --model, one per task */
+    int n_models;
+    es_learn_model_t *models[ES_TASK_COUNT];
 } ingest_args;
 
 static const char *const ingest_help[] = {
@@ -36,11 +40,21 @@ static const char *const ingest_help[] = {
     "  --batch N         records per transaction, 1 to 2048 (default 2048)",
     "  --commit-log FILE append \"committed M records R line L\" after each commit (ingest)",
     "  --output O        analyze: jsonl (default), csv or table",
+    "  --model FILE      a model from `earshot train` (one per task, repeatable): a",
+    "                    sentiment or intent model's label replaces the rules'; analyze prints a",
+    "                    department model's label as \"department\" (not stored yet)",
     "  --db FILE         the store (default ./earshot.db)",
     "  --quiet           no progress and no summary on stderr",
     "",
     "Exit status: 0 ok, 1 usage error, 2 failure, 3 finished with rejected records.",
     NULL};
+
+/* Frees the models parse_args loaded. */
+static void free_models(ingest_args *a)
+{
+    for (int t = 0; t < ES_TASK_COUNT; t++)
+        es_learn_model_free(a->models[t]);
+}
 
 /* Parses the options of ingest or analyze (cmd names which). Returns -1 to
  * go on, or the exit status to return now. */
@@ -58,7 +72,8 @@ static int parse_args(cli_ctx *ctx, const char *cmd, int argc, char **argv, inge
         O_BATCH,
         O_DB,
         O_QUIET,
-        O_HELP
+        O_HELP,
+        O_MODEL
     };
     static const struct option opts[] = {{"format", required_argument, NULL, O_FORMAT},
                                          {"source", required_argument, NULL, O_SOURCE},
@@ -72,6 +87,7 @@ static int parse_args(cli_ctx *ctx, const char *cmd, int argc, char **argv, inge
                                          {"db", required_argument, NULL, O_DB},
                                          {"quiet", no_argument, NULL, O_QUIET},
                                          {"help", no_argument, NULL, O_HELP},
+                                         {"model", required_argument, NULL, O_MODEL},
                                          {NULL, 0, NULL, 0}};
     int c;
     long n = 0;
@@ -90,6 +106,11 @@ static int parse_args(cli_ctx *ctx, const char *cmd, int argc, char **argv, inge
         case O_SOURCE: a->po.reader.source = optarg; break;
         case O_MAP: a->po.reader.map = optarg; break;
         case O_REJECT: a->po.reject_path = optarg; break;
+        case O_MODEL:
+            if (a->n_models == ES_TASK_COUNT)
+                return cli_usage(cmd, "at most %d --model (one per task)", ES_TASK_COUNT);
+            a->model_paths[a->n_models++] = optarg;
+            break;
         case O_LOG: a->po.commit_log = optarg; break;
         case O_DB: ctx->db_path = optarg; break;
         case 'q':
@@ -122,6 +143,19 @@ static int parse_args(cli_ctx *ctx, const char *cmd, int argc, char **argv, inge
         return cli_usage(cmd, "give one input FILE, or - for stdin");
     a->po.input = argv[optind];
     a->po.quiet = ctx->quiet;
+    if (cli_models_load(a->model_paths, a->n_models, a->models) != 0)
+        return CLI_FAIL;
+    for (int t = 0; t < ES_TASK_COUNT; t++)
+        a->po.models[t] = a->models[t];
+    const es_learn_model_t *sm = a->models[ES_TASK_SENTIMENT], *im = a->models[ES_TASK_INTENT];
+    if (sm && im && es_learn_model_bits(sm) != es_learn_model_bits(im)) {
+        fprintf(stderr,
+                "earshot %s: the sentiment and intent models must be trained with the "
+                "same --bits\n",
+                cmd);
+        free_models(a);
+        return CLI_FAIL;
+    }
     return -1;
 }
 
@@ -152,9 +186,14 @@ int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     int rc = parse_args(ctx, "ingest", argc, argv, &a);
     if (rc >= 0)
         return rc;
+    if (a.models[ES_TASK_DEPARTMENT] && !ctx->quiet)
+        fprintf(stderr, "earshot ingest: note: the store has no department field yet; the "
+                        "department model is not applied\n");
     es_store_t *s = cli_store_open(ctx);
-    if (!s)
+    if (!s) {
+        free_models(&a);
         return CLI_FAIL;
+    }
     if (cli_listen_load(&l, s, err, sizeof err)) {
         fprintf(stderr, "earshot ingest: %s\n", err);
         rc = CLI_FAIL;
@@ -166,19 +205,34 @@ int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     }
     cli_listen_cleanup(&l);
     es_store_close(s);
+    free_models(&a);
     return rc;
 }
 
 /* ---- analyze ----------------------------------------------------------------- */
 
-static const char *const analyze_cols[] = {"source", "id",    "sentiment",    "compound", "pos",
-                                           "neu",    "neg",   "intent",       "brands",   "queries",
-                                           "cues",   "flags", "duplicate_of", "rules"};
+static const char *const analyze_cols[] = {
+    "source", "id",      "sentiment", "compound", "pos",          "neu",   "neg",       "intent",
+    "brands", "queries", "cues",      "flags",    "duplicate_of", "rules", "department"};
+#define N_COLS (sizeof analyze_cols / sizeof *analyze_cols)
 
 typedef struct emitter {
     cli_out *out;
     const cli_listen *l;
+    const es_learn_model_t *dept; /* --model of the department task, or NULL */
+    es_learn_feat_t *feat;        /* its features, and their scratch */
+    es_arena_t *arena;
 } emitter;
+
+/* The department model's label for m, or NULL when it fails. */
+static const char *department_of(emitter *e, const es_mention_t *m)
+{
+    es_arena_reset(e->arena);
+    if (es_learn_features(e->feat, m, e->arena) != ES_OK)
+        return NULL;
+    int k = es_learn_predict(e->dept, e->feat, NULL);
+    return k >= 0 ? es_learn_model_label(e->dept, (size_t)k) : NULL;
+}
 
 /* Writes one analysed mention as a row of analyze_cols. */
 static int emit_result(void *ud, const es_mention_t *m)
@@ -206,6 +260,8 @@ static int emit_result(void *ud, const es_mention_t *m)
     cli_out_csvlist(e->out, es_flags_format(m->flags, flags, sizeof flags));
     cli_out_str(e->out, m->duplicate_of);
     cli_out_str(e->out, m->rules ? m->rules : "");
+    if (e->dept)
+        cli_out_str(e->out, department_of(e, m));
     if (cli_out_end_row(e->out)) {
         fprintf(stderr, "earshot analyze: writing the results failed\n");
         return -1;
@@ -224,19 +280,27 @@ int cmd_analyze(cli_ctx *ctx, int argc, char **argv)
     if (rc >= 0)
         return rc;
     /* Queries come from the store when there is one; analyze never creates it. */
-    if (access(ctx->db_path, F_OK) == 0 && !(s = cli_store_open(ctx)))
+    if (access(ctx->db_path, F_OK) == 0 && !(s = cli_store_open(ctx))) {
+        free_models(&a);
         return CLI_FAIL;
+    }
     memset(&l, 0, sizeof l);
     if (cli_listen_load(&l, s, err, sizeof err)) {
         fprintf(stderr, "earshot analyze: %s\n", err);
         cli_listen_cleanup(&l);
         es_store_close(s);
+        free_models(&a);
         return CLI_FAIL;
     }
     es_store_close(s);
-    emitter e = {
-        cli_out_new(stdout, a.out, analyze_cols, sizeof analyze_cols / sizeof *analyze_cols), &l};
-    if (!e.out) {
+    const es_learn_model_t *dept = a.models[ES_TASK_DEPARTMENT];
+    emitter e = {cli_out_new(stdout, a.out, analyze_cols, dept ? N_COLS : N_COLS - 1), &l, dept,
+                 NULL, NULL};
+    if (dept && (!(e.feat = es_learn_feat_new(es_learn_model_bits(dept))) ||
+                 !(e.arena = es_arena_new(0, 0)))) {
+        fprintf(stderr, "earshot analyze: out of memory\n");
+        rc = CLI_FAIL;
+    } else if (!e.out) {
         rc = CLI_FAIL;
     } else {
         a.po.emit = emit_result;
@@ -250,6 +314,9 @@ int cmd_analyze(cli_ctx *ctx, int argc, char **argv)
             summary("analysed", &st, 0);
     }
     cli_out_free(e.out);
+    es_learn_feat_free(e.feat);
+    es_arena_free(e.arena);
     cli_listen_cleanup(&l);
+    free_models(&a);
     return rc;
 }

@@ -26,6 +26,10 @@ static const command commands[] = {
     {"search", cmd_search, "search the stored mentions"},
     {"stats", cmd_stats, "volume, sentiment and share of voice per brand per day"},
     {"demo", cmd_demo, "generate demo data files"},
+    {"serve", cmd_serve, "receive mentions over HTTP and store them (docs/api.md)"},
+    {"token", cmd_token, "create or list API tokens for the server"},
+    {"train", cmd_train, "train a sentiment, intent or department model on labelled data"},
+    {"eval", cmd_eval, "evaluate a trained model on labelled data"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

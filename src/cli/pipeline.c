@@ -171,6 +171,7 @@ typedef struct worker {
     pthread_t tid;
     es_scorer_t *scorer;
     es_match_scratch_t *scratch;
+    es_learn_feat_t *feat; /* when a sentiment or intent model is given */
     uint32_t ids[ES_MAX_MATCHES];
     uint32_t brands[MAX_BRANDS];
 } worker_t;
@@ -195,6 +196,53 @@ static void add_hint_brand(const cli_listen *l, const char *hint, uint32_t *bran
     (*n)++;
 }
 
+/* The label the model of task predicts for the features in w->feat, and
+ * its confidence; NULL when there is no such model. */
+static const char *predict_task(worker_t *w, es_learn_task task, double *conf)
+{
+    const es_learn_model_t *model = w->p->o->models[task];
+    if (!model)
+        return NULL;
+    int k = es_learn_predict(model, w->feat, conf);
+    return k >= 0 ? es_learn_model_label(model, (size_t)k) : NULL;
+}
+
+/* Applies the sentiment and intent models (--model) to m, from one set of
+ * features: their labels replace the rules' (the compound stays the
+ * rules', for the explanation) and are recorded in rules
+ * ("model:sentiment:negative:0.93"). A model label that is not a polarity
+ * or intent name leaves the rules' label. ES_ENOMEM, ES_EUTF8. */
+static es_err apply_models(worker_t *w, es_arena_t *a, es_mention_t *m)
+{
+    double cs = 0, ci = 0;
+    es_polarity pol;
+    es_intent intent;
+    es_err rc = es_learn_features(w->feat, m, a);
+    if (rc)
+        return rc;
+    const char *s = predict_task(w, ES_TASK_SENTIMENT, &cs);
+    const char *i = predict_task(w, ES_TASK_INTENT, &ci);
+    if (s && es_polarity_parse(s, &pol) != ES_OK)
+        s = NULL;
+    if (i && es_intent_parse(i, &intent) != ES_OK)
+        i = NULL;
+    if (!s && !i)
+        return ES_OK;
+    const char *r = m->rules ? m->rules : "";
+    if (s) {
+        m->sentiment.label = pol;
+        r = es_arena_printf(a, "%s%smodel:sentiment:%s:%.2f", r, *r ? ";" : "", s, cs);
+    }
+    if (i && r) {
+        m->intent = intent;
+        r = es_arena_printf(a, "%s%smodel:intent:%s:%.2f", r, *r ? ";" : "", i, ci);
+    }
+    if (!r)
+        return ES_ENOMEM;
+    m->rules = r;
+    return ES_OK;
+}
+
 /* Scores, classifies and matches one mention. ES_REJECTED with *reason for
  * a text the scorer refuses; ES_ENOMEM. */
 static es_err analyse_one(worker_t *w, es_arena_t *a, es_mention_t *m, const char **reason)
@@ -210,6 +258,8 @@ static es_err analyse_one(worker_t *w, es_arena_t *a, es_mention_t *m, const cha
     m->fingerprint = es_dedup_fingerprint(m->text, len);
     if (rc == ES_OK)
         rc = es_classify(m, a);
+    if (rc == ES_OK && w->feat)
+        rc = apply_models(w, a, m);
     if (rc == ES_OK && l->matcher)
         rc = es_matcher_match(l->matcher, w->scratch, m, w->ids, ES_MAX_MATCHES, &n_ids, w->brands,
                               MAX_BRANDS, &n_brands);
@@ -547,6 +597,12 @@ static int start_workers(pipe_t *p, worker_t *w, int n, int *started)
             return -1;
         if (p->listen->matcher && es_match_scratch_new(p->listen->matcher, &w[i].scratch))
             return -1;
+        const es_learn_model_t *sm = p->o->models[ES_TASK_SENTIMENT];
+        const es_learn_model_t *im = p->o->models[ES_TASK_INTENT];
+        if (sm && im && es_learn_model_bits(sm) != es_learn_model_bits(im))
+            return -1; /* refused by the command before */
+        if ((sm || im) && !(w[i].feat = es_learn_feat_new(es_learn_model_bits(sm ? sm : im))))
+            return -1;
     }
     for (int i = 0; i < n; i++) {
         if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0)
@@ -613,6 +669,7 @@ static void teardown(pipe_t *p, sink_t *s, batch_t **pool, size_t n_pool, worker
     for (int i = 0; w && i < p->o->threads; i++) {
         es_scorer_free(w[i].scorer);
         es_match_scratch_free(w[i].scratch);
+        es_learn_feat_free(w[i].feat);
     }
     for (size_t i = 0; pool && i < n_pool; i++)
         if (pool[i]) {

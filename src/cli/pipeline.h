@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "earshot/ingest.h"
+#include "earshot/learn.h"
 #include "earshot/listen.h"
 #include "earshot/sentiment.h"
 #include "earshot/store.h"
@@ -67,6 +68,10 @@ typedef struct cli_pipeline_opts {
     cli_emit_fn emit;        /* analyze: where results go */
     void *emit_ud;
     int quiet;
+    /* --model: the learned model of each task, or NULL. A sentiment or
+     * intent model's label replaces the rules' (the compound stays the
+     * rules'); the department model is not applied here. */
+    const es_learn_model_t *models[ES_TASK_COUNT];
 } cli_pipeline_opts;
 
 typedef struct cli_pipeline_stats {
@@ -84,5 +89,10 @@ typedef struct cli_pipeline_stats {
  * CLI_FAIL (an I/O or database error, said on stderr). st receives the
  * counts in every case: what was committed before a failure stays stored. */
 int cli_pipeline_run(const cli_pipeline_opts *o, const cli_listen *listen, cli_pipeline_stats *st);
+
+/* Loads the model files paths[0..n) into models[task] (src/cli/train.c).
+ * Returns 0, or -1 (said on stderr, nothing loaded) for a bad file or two
+ * models of one task. Free each with es_learn_model_free. */
+int cli_models_load(const char *const *paths, int n, es_learn_model_t **models);
 
 #endif

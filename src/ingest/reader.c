@@ -566,3 +566,48 @@ es_err es_decode(const es_decoder_t *d, const es_record *rec, es_arena_t *a, es_
         return es__ingest_csv(&c, ms, n);
     return decode_json(&c, f, ms, n);
 }
+
+/* ------------------------------------------------------------------------ */
+/* A decoder without a reader                                               */
+/* ------------------------------------------------------------------------ */
+
+/* A decoder and the copy of its source it points at, freed together. */
+typedef struct owned_decoder {
+    es_decoder_t dec; /* first: the public handle points here */
+    char *source;
+} owned_decoder;
+
+es_err es_decoder_new(const es_reader_opts *opts, es_decoder_t **out)
+{
+    es_format f = opts ? opts->format : ES_FORMAT_AUTO;
+    *out = NULL;
+    if (f == ES_FORMAT_CSV)
+        return ES_EUNSUPPORTED; /* a CSV decoder needs the header row */
+    if ((unsigned)f > ES_FORMAT_MBOX)
+        return ES_EINVAL;
+    owned_decoder *od = es_calloc(1, sizeof *od);
+    if (!od)
+        return ES_ENOMEM;
+    od->dec.format = f;
+    for (int i = 0; i < ES__F_COUNT; i++)
+        od->dec.csv_col[i] = -1;
+    if (opts && opts->source) {
+        if (!(od->source = es_strdup(opts->source))) {
+            es_free(od);
+            return ES_ENOMEM;
+        }
+        od->dec.source = od->source;
+    }
+    es__ingest_jmem_install(); /* before any thread decodes */
+    *out = &od->dec;
+    return ES_OK;
+}
+
+void es_decoder_free(es_decoder_t *d)
+{
+    owned_decoder *od = (owned_decoder *)d;
+    if (!od)
+        return;
+    es_free(od->source);
+    es_free(od);
+}

@@ -78,9 +78,20 @@ static const char step2[] =
     "CREATE INDEX mention_brands_brand ON mention_brands(brand_id, mention_id);"
     "CREATE INDEX queries_brand ON queries(brand_id);";
 
+/* Step 3: API tokens for machines (POST /hooks/ingest). Only the SHA-256
+ * of a token is kept, never the token itself; the name is for people. */
+static const char step3[] =
+    "CREATE TABLE api_tokens ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " hash BLOB NOT NULL UNIQUE,"
+    " created INTEGER NOT NULL,"
+    " last_used INTEGER);";
+
 static const migration steps[] = {
     {1, "core tables", step1},
     {2, "full-text index and search indexes", step2},
+    {3, "API tokens", step3},
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == ES_SQLITE_SCHEMA_VERSION,

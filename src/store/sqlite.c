@@ -322,7 +322,10 @@ static int put_one(es__sqlite *q, const es_mention_t *m, int *added)
     return src;
 }
 
-static es_err sq_put(es_store_t *s, const es_mention_t *ms, size_t n, size_t *inserted)
+/* Stores the batch in one transaction; *inserted receives how many were
+ * new and, when each is not NULL, each[i] whether ms[i] was. */
+static es_err put_batch(es_store_t *s, const es_mention_t *ms, size_t n, size_t *inserted,
+                        uint8_t *each)
 {
     es__sqlite *q = s->impl;
     es_err rc = ES_OK;
@@ -349,6 +352,8 @@ static es_err sq_put(es_store_t *s, const es_mention_t *ms, size_t n, size_t *in
             goto out;
         }
         added += (size_t)one;
+        if (each)
+            each[i] = (uint8_t)one;
     }
     rc = run(s, Q_COMMIT, "storing batch: committing");
 out:
@@ -362,6 +367,17 @@ out:
     if (!rc)
         *inserted = added;
     return rc;
+}
+
+static es_err sq_put(es_store_t *s, const es_mention_t *ms, size_t n, size_t *inserted)
+{
+    return put_batch(s, ms, n, inserted, NULL);
+}
+
+static es_err sq_put_each(es_store_t *s, const es_mention_t *ms, size_t n, size_t *inserted,
+                          uint8_t *each)
+{
+    return put_batch(s, ms, n, inserted, each);
 }
 
 static es_err sq_count(es_store_t *s, int64_t *out)
@@ -426,6 +442,10 @@ static const es__store_ops sqlite_ops = {
     .stats = es__sqlite_stats,
     .recent_fingerprints = es__sqlite_recent_fp,
     .set_durability = sq_set_durability,
+    .put_each = sq_put_each,
+    .token_add = es__sqlite_token_add,
+    .token_verify = es__sqlite_token_verify,
+    .token_list = es__sqlite_token_list,
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An

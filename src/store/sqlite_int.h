@@ -11,7 +11,7 @@
 #include "store/store_int.h"
 
 /* The newest schema version this build knows (see migrations.c). */
-#define ES_SQLITE_SCHEMA_VERSION 2
+#define ES_SQLITE_SCHEMA_VERSION 3
 
 /* PRAGMA application_id of an earshot database ("ESHT"), so that another
  * program's SQLite file is refused instead of being altered. */
@@ -92,6 +92,11 @@ es_err es__sqlite_stats(es_store_t *s, int64_t since, int64_t until,
                         void (*cb)(const es_stats_row *, void *), void *ud);
 es_err es__sqlite_recent_fp(es_store_t *s, size_t limit, void (*cb)(uint64_t, const char *, void *),
                             void *ud);
+
+/* API tokens (sqlite_token.c), as es__store_ops describes. */
+es_err es__sqlite_token_add(es_store_t *s, const char *name, const uint8_t hash[32], int64_t *id);
+es_err es__sqlite_token_verify(es_store_t *s, const uint8_t hash[32], int64_t now, int64_t *id);
+es_err es__sqlite_token_list(es_store_t *s, void (*cb)(const es_token_row *, void *), void *ud);
 
 /* Full-text search (sqlite_search.c); the backend's search operation. */
 es_err es__sqlite_search(es_store_t *s, const es_search_opts *o,

@@ -132,6 +132,65 @@ es_err es_store_put(es_store_t *s, const es_mention_t *ms, size_t n, size_t *ins
     return rc;
 }
 
+/* Like es_store_put, with each[i] set to 1 when ms[i] was new (see store.h). */
+es_err es_store_put_each(es_store_t *s, const es_mention_t *ms, size_t n, uint8_t *each,
+                         size_t *inserted)
+{
+    if (inserted)
+        *inserted = 0;
+    es_err rc = check_open(s, "storing batch");
+    if (rc)
+        return rc;
+    if (n == 0)
+        return ES_OK;
+    if (!ms || !each)
+        return es__store_fail(s, ES_EINVAL, "storing batch: no mentions given");
+    if (!s->ops->put_each)
+        return es__store_fail(s, ES_EUNSUPPORTED, "storing batch: %s cannot say which are new",
+                              s->ops->name);
+    for (size_t i = 0; i < n; i++)
+        if ((rc = check_mention(s, &ms[i], i)))
+            return rc;
+    size_t added = 0;
+    rc = s->ops->put_each(s, ms, n, &added, each);
+    if (rc == ES_OK && inserted)
+        *inserted = added;
+    return rc;
+}
+
+/* See store.h. */
+es_err es_store_token_add(es_store_t *s, const char *name, const uint8_t hash[32], int64_t *id)
+{
+    es_err rc = check_open(s, "adding a token");
+    if (rc)
+        return rc;
+    if (!name || !*name || !hash)
+        return es__store_fail(s, ES_EINVAL, "adding a token: a name and a hash are needed");
+    return s->ops->token_add(s, name, hash, id);
+}
+
+/* See store.h. */
+es_err es_store_token_verify(es_store_t *s, const uint8_t hash[32], int64_t now, int64_t *id)
+{
+    es_err rc = check_open(s, "checking a token");
+    if (rc)
+        return rc;
+    if (!hash || !id)
+        return es__store_fail(s, ES_EINVAL, "checking a token: no hash");
+    return s->ops->token_verify(s, hash, now, id);
+}
+
+/* See store.h. */
+es_err es_store_token_list(es_store_t *s, void (*cb)(const es_token_row *, void *), void *ud)
+{
+    es_err rc = check_open(s, "listing tokens");
+    if (rc)
+        return rc;
+    if (!cb)
+        return es__store_fail(s, ES_EINVAL, "listing tokens: no callback");
+    return s->ops->token_list(s, cb, ud);
+}
+
 /* Dispatches; the backend counts exactly. */
 es_err es_store_count(es_store_t *s, int64_t *out)
 {

@@ -34,6 +34,12 @@ typedef struct es__store_ops {
                                   void (*cb)(uint64_t, const char *, void *), void *ud);
     /* Tuning for benchmarks and operators: durability (1 FULL, 0 NORMAL). */
     es_err (*set_durability)(es_store_t *s, int full);
+    /* put, also saying for each mention whether it was new (each[i]). */
+    es_err (*put_each)(es_store_t *s, const es_mention_t *ms, size_t n, size_t *inserted,
+                       uint8_t *each);
+    es_err (*token_add)(es_store_t *s, const char *name, const uint8_t hash[32], int64_t *id);
+    es_err (*token_verify)(es_store_t *s, const uint8_t hash[32], int64_t now, int64_t *id);
+    es_err (*token_list)(es_store_t *s, void (*cb)(const es_token_row *, void *), void *ud);
 } es__store_ops;
 
 struct es_store_s {

@@ -116,12 +116,12 @@ static void test_open_migrate_reopen(void **state)
 {
     fixture *f = *state;
     es_store_t *s = open_ok(f->path);
-    assert_int_equal(es_store_schema_version(s), 2);
+    assert_int_equal(es_store_schema_version(s), ES_SQLITE_SCHEMA_VERSION);
     assert_int_equal(count(s), 0);
     assert_string_equal(es_store_errmsg(s), "no error");
     es_store_close(s);
     s = open_ok(f->path);
-    assert_int_equal(es_store_schema_version(s), 2);
+    assert_int_equal(es_store_schema_version(s), ES_SQLITE_SCHEMA_VERSION);
     es_store_close(s);
 
     /* The file is in WAL mode with an earshot application id. */
@@ -666,7 +666,7 @@ static void test_alloc_failures_open(void **state)
         es_err rc = es_store_open(f->path, &s);
         es_fail_alloc_after(-1);
         if (rc == ES_OK) {
-            assert_int_equal(es_store_schema_version(s), 2);
+            assert_int_equal(es_store_schema_version(s), ES_SQLITE_SCHEMA_VERSION);
             es_store_close(s);
             break;
         }
@@ -676,7 +676,7 @@ static void test_alloc_failures_open(void **state)
          * every 7th step to keep the test quick; the steps are thousands). */
         if (n % 7 == 0) {
             s = open_ok(f->path);
-            assert_int_equal(es_store_schema_version(s), 2);
+            assert_int_equal(es_store_schema_version(s), ES_SQLITE_SCHEMA_VERSION);
             es_store_close(s);
         }
     }

@@ -1,0 +1,82 @@
+/*
+ * server.h - `earshot serve`: the HTTP server that receives mentions as they
+ * happen (issue 3, L1), built on libmicrohttpd.
+ *
+ * Shape (DESIGN.md): one thread per HTTP connection reads a request, decodes
+ * and analyses its mentions (sentiment, intent, cues, listening queries),
+ * then hands them to ONE pipeline thread through a bounded queue. The
+ * pipeline thread takes every request waiting, marks near-duplicates, and
+ * commits them all in one transaction (group commit); only then is each
+ * request answered 202. So an acknowledged mention is always stored, and a
+ * full queue is answered 503 with Retry-After instead of being dropped.
+ * docs/api.md lists the endpoints, status codes and limits.
+ *
+ * The server owns the store handle it is given for its lifetime: only the
+ * pipeline thread uses it.
+ */
+#ifndef EARSHOT_SERVER_H
+#define EARSHOT_SERVER_H
+
+#include <stdint.h>
+
+#include "earshot.h"
+#include "listen.h"
+#include "sentiment.h"
+#include "store.h"
+
+#define ES_SERVER_MAX_BODY (1024 * 1024) /* bytes of one request body */
+#define ES_SERVER_QUEUE 1024             /* requests waiting for a commit */
+#define ES_SERVER_MAX_CONN 512           /* connections (one thread each) */
+
+/* A brand the analysis knows, for a source's brand hint. */
+typedef struct es_server_brand {
+    uint32_t id;
+    const char *name;
+} es_server_brand;
+
+typedef struct es_server_opts {
+    const char *host;  /* an IPv4 address to bind, "127.0.0.1" when NULL */
+    uint16_t port;     /* 0: the system picks one (see es_server_port) */
+    es_store_t *store; /* required; used by the pipeline thread only */
+    es_sent_mode mode;
+    const es_matcher_t *matcher; /* the listening queries, or NULL */
+    const es_server_brand *brands; /* brands for brand hints (may be NULL) */
+    size_t n_brands;
+    size_t max_body;  /* 0: ES_SERVER_MAX_BODY */
+    size_t queue;     /* 0: ES_SERVER_QUEUE */
+    /* When not NULL, /hooks/ingest needs "Authorization: Bearer <token>"
+     * of a token in this store: a second handle on the same database, used
+     * by the HTTP threads one at a time (the server serialises it). NULL
+     * accepts requests without a token. */
+    es_store_t *auth_store;
+} es_server_opts;
+
+typedef struct es_server_s es_server_t;
+
+/* Starts the pipeline thread and the HTTP daemon. The matcher, the brands
+ * and the store must outlive the server. On failure err receives the reason
+ * (a port in use ...). Errors: ES_EINVAL, ES_EIO (cannot listen), ES_EDB,
+ * ES_ENOMEM. */
+es_err es_server_start(const es_server_opts *o, es_server_t **out, char *err, size_t errlen) ES_WUR;
+
+/* The TCP port the server listens on (the chosen one when opts->port was 0). */
+uint16_t es_server_port(const es_server_t *s);
+
+/* Stops gracefully: stops accepting connections, lets the requests in
+ * progress finish, commits everything queued, then stops the pipeline
+ * thread and frees the server. Returns ES_OK when every commit succeeded,
+ * else the first error. Call from one thread, once. NULL is allowed. */
+es_err es_server_stop(es_server_t *s);
+
+/* API tokens: 32 random bytes written base64url without padding. */
+#define ES_SERVER_TOKEN_LEN 43
+
+/* Makes a new token into token (NUL-terminated) and its SHA-256 into hash,
+ * which is what the store keeps (es_store_token_add). ES_EIO when the
+ * system has no randomness to give. Thread-safe. */
+es_err es_server_token_new(char token[ES_SERVER_TOKEN_LEN + 1], uint8_t hash[32]) ES_WUR;
+
+/* The SHA-256 of token[0..len), as the store keeps it. Thread-safe. */
+void es_server_token_hash(const char *token, size_t len, uint8_t hash[32]);
+
+#endif

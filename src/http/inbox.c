@@ -1,0 +1,241 @@
+/*
+ * inbox.c - the bounded queue between the HTTP threads and the one pipeline
+ * thread that stores what they accepted (group commit, DESIGN.md).
+ *
+ * An HTTP thread queues a job (one request's analysed mentions) and waits.
+ * The pipeline thread takes every job waiting (up to MAX_GROUP mentions),
+ * marks near-duplicates in arrival order, commits all of them in one
+ * transaction, then wakes their threads with each job's own result. So a
+ * request is answered only once its mentions are durably stored, and under
+ * load one fsync covers many requests. The queue holds at most `cap` jobs:
+ * past that, submit refuses at once (the server answers 503), so memory
+ * stays bounded and nothing accepted is ever dropped. Called by server.c.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "earshot/analyze.h"
+#include "http/http_int.h"
+
+#define DEDUP_WINDOW 50000 /* mentions remembered for near-duplicates */
+#define MAX_GROUP 8192     /* mentions per transaction, about */
+
+struct es__http_inbox {
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work; /* a job arrived, or closing */
+    pthread_cond_t cv_done; /* some jobs were committed */
+    es__http_job *head, *tail;
+    size_t depth, cap;
+    int closing, ok;
+    es_err first_err;
+    pthread_t tid;
+    es_store_t *store;
+    es_dedup_t *dedup;
+    es__http_metrics *m;
+    es_mention_t *joined; /* the group's mentions, copied side by side */
+    uint8_t *each;        /* whether each was new */
+    size_t joined_cap;
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Makes room for n mentions in the joined arrays. */
+static es_err reserve(es__http_inbox *in, size_t n)
+{
+    if (n <= in->joined_cap)
+        return ES_OK;
+    es_mention_t *j = es_realloc(in->joined, n * sizeof *j);
+    if (!j)
+        return ES_ENOMEM;
+    in->joined = j;
+    uint8_t *e = es_realloc(in->each, n);
+    if (!e)
+        return ES_ENOMEM;
+    in->each = e;
+    in->joined_cap = n;
+    return ES_OK;
+}
+
+/* Marks near-duplicates and commits the jobs of the list in one
+ * transaction; sets every job's rc and inserted (not done). */
+static void commit_group(es__http_inbox *in, es__http_job *list)
+{
+    size_t n = 0, k = 0;
+    es_err rc = ES_OK;
+    for (es__http_job *j = list; j; j = j->next)
+        n += j->n;
+    if (n > 0)
+        rc = reserve(in, n);
+    for (es__http_job *j = list; rc == ES_OK && j; j = j->next)
+        for (size_t i = 0; rc == ES_OK && i < j->n; i++) {
+            rc = es_dedup_check(in->dedup, &j->ms[i], j->arena);
+            in->joined[k++] = j->ms[i];
+        }
+    if (rc == ES_OK && n > 0) {
+        double t0 = now_seconds();
+        rc = es_store_put_each(in->store, in->joined, n, in->each, NULL);
+        es__http_metrics_commit(in->m, now_seconds() - t0);
+    }
+    k = 0;
+    for (es__http_job *j = list; j; j = j->next) {
+        j->rc = rc;
+        j->inserted = 0;
+        for (size_t i = 0; rc == ES_OK && i < j->n; i++)
+            j->inserted += in->each[k++];
+        if (rc == ES_OK) {
+            __atomic_fetch_add(&in->m->accepted, (uint64_t)j->n, __ATOMIC_RELAXED);
+            __atomic_fetch_add(&in->m->stored, (uint64_t)j->inserted, __ATOMIC_RELAXED);
+        }
+    }
+    __atomic_store_n(&in->ok, rc == ES_OK, __ATOMIC_RELAXED);
+    if (rc && !in->first_err)
+        in->first_err = rc;
+}
+
+/* Takes jobs off the queue, whole, until about MAX_GROUP mentions. */
+static es__http_job *take_group(es__http_inbox *in)
+{
+    es__http_job *first = in->head, *last = NULL;
+    size_t n = 0;
+    for (es__http_job *j = in->head; j && (n == 0 || n + j->n <= MAX_GROUP); j = j->next) {
+        n += j->n;
+        last = j;
+        in->depth--;
+    }
+    in->head = last->next;
+    if (!in->head)
+        in->tail = NULL;
+    last->next = NULL;
+    return first;
+}
+
+static void *pipeline_main(void *arg)
+{
+    es__http_inbox *in = arg;
+    pthread_mutex_lock(&in->mu);
+    for (;;) {
+        while (!in->head && !in->closing)
+            pthread_cond_wait(&in->cv_work, &in->mu);
+        if (!in->head)
+            break; /* closing, and everything queued is committed */
+        es__http_job *group = take_group(in);
+        pthread_mutex_unlock(&in->mu);
+        commit_group(in, group);
+        pthread_mutex_lock(&in->mu);
+        for (es__http_job *j = group, *next; j; j = next) {
+            next = j->next; /* the job is the submitter's once done is set */
+            j->done = 1;
+        }
+        pthread_cond_broadcast(&in->cv_done);
+    }
+    pthread_mutex_unlock(&in->mu);
+    return NULL;
+}
+
+static void warm_cb(uint64_t fp, const char *key, void *ud)
+{
+    es_err rc = es_dedup_remember(ud, fp, key);
+    (void)rc; /* a fingerprint not remembered only weakens detection */
+}
+
+/* See http_int.h. */
+es_err es__http_inbox_start(es_store_t *store, size_t cap, es__http_metrics *m,
+                            es__http_inbox **out)
+{
+    es_err rc = ES_ENOMEM;
+    es__http_inbox *in = es_calloc(1, sizeof *in);
+    *out = NULL;
+    if (!in)
+        return ES_ENOMEM;
+    pthread_mutex_init(&in->mu, NULL);
+    pthread_cond_init(&in->cv_work, NULL);
+    pthread_cond_init(&in->cv_done, NULL);
+    in->cap = cap;
+    in->store = store;
+    in->m = m;
+    in->ok = 1;
+    if (!(in->dedup = es_dedup_new(DEDUP_WINDOW)))
+        goto out;
+    rc = es_store_recent_fingerprints(store, DEDUP_WINDOW, warm_cb, in->dedup);
+    if (rc)
+        goto out;
+    rc = ES_EIO;
+    if (pthread_create(&in->tid, NULL, pipeline_main, in) != 0)
+        goto out;
+    rc = ES_OK;
+out:
+    if (rc) {
+        es_dedup_free(in->dedup);
+        pthread_mutex_destroy(&in->mu);
+        pthread_cond_destroy(&in->cv_work);
+        pthread_cond_destroy(&in->cv_done);
+        es_free(in);
+        return rc;
+    }
+    *out = in;
+    return ES_OK;
+}
+
+/* See http_int.h. */
+es_err es__http_inbox_submit(es__http_inbox *in, es__http_job *job)
+{
+    job->next = NULL;
+    job->done = 0;
+    job->rc = ES_OK;
+    job->inserted = 0;
+    pthread_mutex_lock(&in->mu);
+    if (in->closing || in->depth >= in->cap) {
+        pthread_mutex_unlock(&in->mu);
+        return ES_EBUSY;
+    }
+    if (in->tail)
+        in->tail->next = job;
+    else
+        in->head = job;
+    in->tail = job;
+    in->depth++;
+    pthread_cond_signal(&in->cv_work);
+    while (!job->done)
+        pthread_cond_wait(&in->cv_done, &in->mu);
+    pthread_mutex_unlock(&in->mu);
+    return job->rc;
+}
+
+size_t es__http_inbox_depth(es__http_inbox *in)
+{
+    pthread_mutex_lock(&in->mu);
+    size_t d = in->depth;
+    pthread_mutex_unlock(&in->mu);
+    return d;
+}
+
+int es__http_inbox_ok(es__http_inbox *in)
+{
+    return __atomic_load_n(&in->ok, __ATOMIC_RELAXED);
+}
+
+/* See http_int.h. */
+es_err es__http_inbox_close(es__http_inbox *in)
+{
+    if (!in)
+        return ES_OK;
+    pthread_mutex_lock(&in->mu);
+    in->closing = 1;
+    pthread_cond_signal(&in->cv_work);
+    pthread_mutex_unlock(&in->mu);
+    pthread_join(in->tid, NULL);
+    es_err rc = in->first_err;
+    es_dedup_free(in->dedup);
+    es_free(in->joined);
+    es_free(in->each);
+    pthread_mutex_destroy(&in->mu);
+    pthread_cond_destroy(&in->cv_work);
+    pthread_cond_destroy(&in->cv_done);
+    es_free(in);
+    return rc;
+}
