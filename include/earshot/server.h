@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "analyze.h"
 #include "earshot.h"
 #include "listen.h"
 #include "sentiment.h"
@@ -28,19 +29,13 @@
 #define ES_SERVER_QUEUE 1024             /* requests waiting for a commit */
 #define ES_SERVER_MAX_CONN 512           /* connections (one thread each) */
 
-/* A brand the analysis knows, for a source's brand hint. */
-typedef struct es_server_brand {
-    uint32_t id;
-    const char *name;
-} es_server_brand;
-
 typedef struct es_server_opts {
     const char *host;  /* an IPv4 address to bind, "127.0.0.1" when NULL */
     uint16_t port;     /* 0: the system picks one (see es_server_port) */
     es_store_t *store; /* required; used by the pipeline thread only */
     es_sent_mode mode;
     const es_matcher_t *matcher; /* the listening queries, or NULL */
-    const es_server_brand *brands; /* brands for brand hints (may be NULL) */
+    const es_brand_ref *brands; /* brands for brand hints (may be NULL) */
     size_t n_brands;
     size_t max_body;  /* 0: ES_SERVER_MAX_BODY */
     size_t queue;     /* 0: ES_SERVER_QUEUE */

@@ -12,14 +12,13 @@
 static void brand_cb(const es_brand *b, void *ud)
 {
     cli_listen *l = ud;
-    cli_brand_ent *n = es_realloc(l->brands, (l->n_brands + 1) * sizeof *n);
+    es_brand_ref *n = es_realloc(l->brands, (l->n_brands + 1) * sizeof *n);
     if (!n) {
         l->oom = 1;
         return;
     }
     l->brands = n;
     n[l->n_brands].id = b->id;
-    n[l->n_brands].ours = b->ours;
     n[l->n_brands].name = es_strdup(b->name);
     if (n[l->n_brands].name)
         l->n_brands++;
@@ -77,7 +76,7 @@ int cli_listen_load(cli_listen *l, es_store_t *s, char *err, size_t errlen)
 void cli_listen_cleanup(cli_listen *l)
 {
     for (size_t i = 0; i < l->n_brands; i++)
-        es_free(l->brands[i].name);
+        es_free((char *)l->brands[i].name);
     for (size_t i = 0; i < l->n_queries; i++)
         es_free((char *)l->queries[i].text);
     es_free(l->brands);

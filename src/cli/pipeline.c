@@ -39,7 +39,6 @@
 #define MERGE_BATCHES 8                /* batches per transaction, at most */
 #define HOLD_SECONDS 0.5               /* longest wait with batches uncommitted */
 #define IDLE_CUT_MS 200                /* a silent stream's partial batch is cut */
-#define MAX_BRANDS 64                  /* brands recorded per mention */
 
 typedef struct rec {
     es_record r;        /* raw is a copy in the batch's arena */
@@ -169,32 +168,9 @@ static void *reader_main(void *arg)
 typedef struct worker {
     pipe_t *p;
     pthread_t tid;
-    es_scorer_t *scorer;
-    es_match_scratch_t *scratch;
+    es_analyzer_t *an;
     es_learn_feat_t *feat; /* when a sentiment or intent model is given */
-    uint32_t ids[ES_MAX_MATCHES];
-    uint32_t brands[MAX_BRANDS];
 } worker_t;
-
-/* Adds the brand the source named (brand_hint), when it is a known brand,
- * to the sorted, unique list brands[0..*n). */
-static void add_hint_brand(const cli_listen *l, const char *hint, uint32_t *brands, size_t *n)
-{
-    uint32_t id = 0;
-    size_t i = 0;
-    for (i = 0; i < l->n_brands && strcasecmp(l->brands[i].name, hint) != 0; i++)
-        ;
-    if (i == l->n_brands || *n >= MAX_BRANDS)
-        return;
-    id = l->brands[i].id;
-    for (i = 0; i < *n && brands[i] < id; i++)
-        ;
-    if (i < *n && brands[i] == id)
-        return;
-    memmove(brands + i + 1, brands + i, (*n - i) * sizeof *brands);
-    brands[i] = id;
-    (*n)++;
-}
 
 /* The label the model of task predicts for the features in w->feat, and
  * its confidence; NULL when there is no such model. */
@@ -243,47 +219,14 @@ static es_err apply_models(worker_t *w, es_arena_t *a, es_mention_t *m)
     return ES_OK;
 }
 
-/* Scores, classifies and matches one mention. ES_REJECTED with *reason for
- * a text the scorer refuses; ES_ENOMEM. */
+/* Understands one mention (es_analyzer_run), then applies the models.
+ * ES_REJECTED with *reason for a text the scorer refuses; ES_ENOMEM. */
 static es_err analyse_one(worker_t *w, es_arena_t *a, es_mention_t *m, const char **reason)
 {
-    const cli_listen *l = w->p->listen;
-    size_t n_ids = 0, n_brands = 0;
-    size_t len = strlen(m->text);
-    es_err rc = es_scorer_score(w->scorer, m->text, len, &m->sentiment, 0);
-    if (rc == ES_ELIMIT) {
-        *reason = "text over its limit";
-        return ES_REJECTED;
-    }
-    m->fingerprint = es_dedup_fingerprint(m->text, len);
-    if (rc == ES_OK)
-        rc = es_classify(m, a);
+    es_err rc = es_analyzer_run(w->an, m, a, reason);
     if (rc == ES_OK && w->feat)
         rc = apply_models(w, a, m);
-    if (rc == ES_OK && l->matcher)
-        rc = es_matcher_match(l->matcher, w->scratch, m, w->ids, ES_MAX_MATCHES, &n_ids, w->brands,
-                              MAX_BRANDS, &n_brands);
-    if (rc)
-        return rc;
-    if (m->brand_hint && l->n_brands > 0)
-        add_hint_brand(l, m->brand_hint, w->brands, &n_brands);
-    if (n_ids > 0) {
-        uint32_t *ids = es_arena_alloc(a, n_ids * sizeof *ids);
-        if (!ids)
-            return ES_ENOMEM;
-        memcpy(ids, w->ids, n_ids * sizeof *ids);
-        m->matches = ids;
-        m->n_matches = (uint32_t)n_ids;
-    }
-    if (n_brands > 0) {
-        uint32_t *br = es_arena_alloc(a, n_brands * sizeof *br);
-        if (!br)
-            return ES_ENOMEM;
-        memcpy(br, w->brands, n_brands * sizeof *br);
-        m->brands = br;
-        m->n_brands = (uint32_t)n_brands;
-    }
-    return ES_OK;
+    return rc;
 }
 
 /* Decodes and analyses every record of b, then gathers the accepted
@@ -586,16 +529,15 @@ static int setup(pipe_t *p, sink_t *s, FILE *in, batch_t **pool, size_t n_pool)
     return CLI_OK;
 }
 
-/* Creates the workers' scorers and scratch, then starts them; *started
+/* Creates the workers' analysers and model features, then starts them; *started
  * receives how many threads run. Returns 0 or -1. */
 static int start_workers(pipe_t *p, worker_t *w, int n, int *started)
 {
     for (int i = 0; i < n; i++) {
         w[i].p = p;
-        w[i].scorer = es_scorer_new(p->lex, p->o->mode);
-        if (!w[i].scorer)
-            return -1;
-        if (p->listen->matcher && es_match_scratch_new(p->listen->matcher, &w[i].scratch))
+        w[i].an = es_analyzer_new(p->lex, p->o->mode, p->listen->matcher, p->listen->brands,
+                                  p->listen->n_brands);
+        if (!w[i].an)
             return -1;
         const es_learn_model_t *sm = p->o->models[ES_TASK_SENTIMENT];
         const es_learn_model_t *im = p->o->models[ES_TASK_INTENT];
@@ -667,8 +609,7 @@ static int finish_rejects(sink_t *s)
 static void teardown(pipe_t *p, sink_t *s, batch_t **pool, size_t n_pool, worker_t *w)
 {
     for (int i = 0; w && i < p->o->threads; i++) {
-        es_scorer_free(w[i].scorer);
-        es_match_scratch_free(w[i].scratch);
+        es_analyzer_free(w[i].an);
         es_learn_feat_free(w[i].feat);
     }
     for (size_t i = 0; pool && i < n_pool; i++)

@@ -22,19 +22,14 @@
 #include "earshot/ingest.h"
 #include "earshot/learn.h"
 #include "earshot/listen.h"
+#include "earshot/analyze.h"
 #include "earshot/sentiment.h"
 #include "earshot/store.h"
 
 /* The brands and listening queries of a store, with the queries compiled
  * once into one matcher (NULL when there are none). */
-typedef struct cli_brand_ent {
-    uint32_t id;
-    char *name;
-    int ours;
-} cli_brand_ent;
-
 typedef struct cli_listen {
-    cli_brand_ent *brands;
+    es_brand_ref *brands; /* names es_strdup'd */
     size_t n_brands;
     es_query_def *queries;
     size_t n_queries;

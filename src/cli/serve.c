@@ -116,20 +116,11 @@ static int parse_args(int argc, char **argv, serve_args *a)
 static int run(cli_ctx *ctx, const serve_args *a, es_store_t *store, es_store_t *auth,
                const cli_listen *l)
 {
-    es_server_brand *brands = es_calloc(l->n_brands ? l->n_brands : 1, sizeof *brands);
     es_server_t *srv = NULL;
     char err[512] = "";
     sigset_t set;
     int sig = 0;
-    if (!brands) {
-        fprintf(stderr, "earshot serve: out of memory\n");
-        return CLI_FAIL;
-    }
-    for (size_t i = 0; i < l->n_brands; i++) {
-        brands[i].id = l->brands[i].id;
-        brands[i].name = l->brands[i].name;
-    }
-    es_server_opts o = {a->host, (uint16_t)a->port, store, a->mode, l->matcher, brands,
+    es_server_opts o = {a->host, (uint16_t)a->port, store, a->mode, l->matcher, l->brands,
                         l->n_brands, a->max_body, a->queue, auth};
     /* Blocked before any thread starts, so that every thread inherits it. */
     sigemptyset(&set);
@@ -138,7 +129,6 @@ static int run(cli_ctx *ctx, const serve_args *a, es_store_t *store, es_store_t 
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     if (es_server_start(&o, &srv, err, sizeof err)) {
         fprintf(stderr, "earshot serve: %s\n", err);
-        es_free(brands);
         return CLI_FAIL;
     }
     printf("earshot: listening on http://%s:%u\n", a->host, (unsigned)es_server_port(srv));
@@ -149,7 +139,6 @@ static int run(cli_ctx *ctx, const serve_args *a, es_store_t *store, es_store_t 
         fprintf(stderr, "earshot serve: %s: draining and stopping\n",
                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
     es_err rc = es_server_stop(srv);
-    es_free(brands);
     if (rc) {
         fprintf(stderr, "earshot serve: a commit failed: %s\n", es_strerror(rc));
         return CLI_FAIL;

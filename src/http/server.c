@@ -33,17 +33,13 @@
 #include "http/http_int.h"
 
 #define MAX_REASONS 20   /* rejection reasons listed in one answer */
-#define MAX_BRANDS 64    /* brands recorded per mention */
 #define CONN_TIMEOUT 30  /* seconds a connection may stay idle */
 #define ARENA_FACTOR 16  /* a request's arena holds this many times its body */
 
-/* The scratch space of one analysing thread, borrowed from the pool. */
+/* One analysing thread's es_analyzer_t, borrowed from the pool. */
 typedef struct analyser {
     struct analyser *next;
-    es_scorer_t *scorer;
-    es_match_scratch_t *scratch;
-    uint32_t ids[ES_MAX_MATCHES];
-    uint32_t brands[MAX_BRANDS];
+    es_analyzer_t *an;
 } analyser;
 
 struct es_server_s {
@@ -128,10 +124,8 @@ static analyser *borrow(es_server_t *s)
         return a;
     if (!(a = es_calloc(1, sizeof *a)))
         return NULL;
-    a->scorer = es_scorer_new(s->lex, s->o.mode);
-    if (!a->scorer ||
-        (s->o.matcher && es_match_scratch_new(s->o.matcher, &a->scratch) != ES_OK)) {
-        es_scorer_free(a->scorer);
+    a->an = es_analyzer_new(s->lex, s->o.mode, s->o.matcher, s->o.brands, s->o.n_brands);
+    if (!a->an) {
         es_free(a);
         return NULL;
     }
@@ -144,62 +138,6 @@ static void give_back(es_server_t *s, analyser *a)
     a->next = s->pool;
     s->pool = a;
     pthread_mutex_unlock(&s->mu);
-}
-
-/* Adds the known brand named by hint to the sorted, unique brands[0..*n). */
-static void add_hint(const es_server_t *s, const char *hint, uint32_t *brands, size_t *n)
-{
-    size_t i;
-    for (i = 0; i < s->o.n_brands && strcasecmp(s->o.brands[i].name, hint) != 0; i++)
-        ;
-    if (i == s->o.n_brands || *n >= MAX_BRANDS)
-        return;
-    uint32_t id = s->o.brands[i].id;
-    for (i = 0; i < *n && brands[i] < id; i++)
-        ;
-    if (i < *n && brands[i] == id)
-        return;
-    memmove(brands + i + 1, brands + i, (*n - i) * sizeof *brands);
-    brands[i] = id;
-    (*n)++;
-}
-
-static const uint32_t *arena_ids(es_arena_t *a, const uint32_t *ids, size_t n)
-{
-    uint32_t *copy = n ? es_arena_alloc(a, n * sizeof *copy) : NULL;
-    if (copy)
-        memcpy(copy, ids, n * sizeof *copy);
-    return copy;
-}
-
-/* Scores, classifies and matches m as `earshot ingest` does. ES_REJECTED
- * with *reason for a text the scorer refuses; ES_ENOMEM. */
-static es_err analyse(es_server_t *s, analyser *an, es_arena_t *a, es_mention_t *m,
-                      const char **reason)
-{
-    size_t n_ids = 0, n_brands = 0, len = strlen(m->text);
-    es_err rc = es_scorer_score(an->scorer, m->text, len, &m->sentiment, 0);
-    if (rc == ES_ELIMIT) {
-        *reason = "text over its limit";
-        return ES_REJECTED;
-    }
-    m->fingerprint = es_dedup_fingerprint(m->text, len);
-    if (rc == ES_OK)
-        rc = es_classify(m, a);
-    if (rc == ES_OK && s->o.matcher)
-        rc = es_matcher_match(s->o.matcher, an->scratch, m, an->ids, ES_MAX_MATCHES, &n_ids,
-                              an->brands, MAX_BRANDS, &n_brands);
-    if (rc)
-        return rc;
-    if (m->brand_hint && s->o.n_brands > 0)
-        add_hint(s, m->brand_hint, an->brands, &n_brands);
-    m->matches = arena_ids(a, an->ids, n_ids);
-    m->brands = arena_ids(a, an->brands, n_brands);
-    if ((n_ids && !m->matches) || (n_brands && !m->brands))
-        return ES_ENOMEM;
-    m->n_matches = (uint32_t)n_ids;
-    m->n_brands = (uint32_t)n_brands;
-    return ES_OK;
 }
 
 /* ---- POST /hooks/ingest ------------------------------------------------------ */
@@ -252,7 +190,7 @@ static es_err one_record(es_server_t *s, analyser *an, es_arena_t *a, ingest *g,
     g->records++;
     es_err rc = es_decode(s->dec_lines, rec, a, &ms, &n, &reason);
     for (size_t k = 0; rc == ES_OK && k < n; k++)
-        rc = analyse(s, an, a, &ms[k], &reason);
+        rc = es_analyzer_run(an->an, &ms[k], a, &reason);
     if (rc == ES_REJECTED)
         return note_reject(g, rec->line, reason);
     return rc ? rc : keep_mentions(g, ms, n);
@@ -512,8 +450,7 @@ static void free_server(es_server_t *s)
 {
     for (analyser *a = s->pool, *next; a; a = next) {
         next = a->next;
-        es_scorer_free(a->scorer);
-        es_match_scratch_free(a->scratch);
+        es_analyzer_free(a->an);
         es_free(a);
     }
     es_decoder_free(s->dec_lines);
