@@ -125,7 +125,11 @@ es_err es__ingest_json_time(es__dctx *c, const char *name, const json_t *v, int6
         return ES_OK;
     }
     if (json_is_real(v)) {
-        *out = (int64_t)json_real_value(v);
+        /* Seconds far outside any plausible date (or NaN) would overflow the cast. */
+        double d = json_real_value(v);
+        if (!(d > -1e15 && d < 1e15))
+            return es__ingest_reject(c, "field '%s': Unix seconds out of range", name);
+        *out = (int64_t)d;
         return ES_OK;
     }
     if (!json_is_string(v))

@@ -79,6 +79,22 @@ static void test_jansson_message(void **state)
     run_free(r);
 }
 
+/* Unix seconds given as a real: in range they are truncated, far out of
+ * range (where the cast to int64 would be undefined) they are rejected. */
+static void test_real_seconds(void **state)
+{
+    static const char in[] = "{\"id\":\"a\",\"text\":\"t\",\"created_at\":1709630100.75}\n"
+                             "{\"id\":\"b\",\"text\":\"t\",\"created_at\":1e300}\n"
+                             "{\"id\":\"c\",\"text\":\"t\",\"created_at\":-9.3e18}\n";
+    run *r = run_str(in, sizeof in - 1, ES_FORMAT_AUTO, NULL);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->m[0].created_at, 1709630100);
+    assert_int_equal(r->n_rej, 2);
+    assert_string_equal(r->reason[0], "line 2: field 'created_at': Unix seconds out of range");
+    assert_string_equal(r->reason[1], "line 3: field 'created_at': Unix seconds out of range");
+    run_free(r);
+}
+
 static void test_text_limit(void **state)
 {
     size_t n = ES_MAX_TEXT + 100;
@@ -205,7 +221,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_records),    cmocka_unit_test(test_reject_reasons),
-        cmocka_unit_test(test_jansson_message), cmocka_unit_test(test_text_limit),
+        cmocka_unit_test(test_jansson_message), cmocka_unit_test(test_real_seconds),
+        cmocka_unit_test(test_text_limit),
         cmocka_unit_test(test_record_limit),    cmocka_unit_test(test_offset_total),
         cmocka_unit_test(test_format_names),    cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_source_option),   cmocka_unit_test(test_reader_alloc_failure),
