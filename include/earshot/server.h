@@ -39,11 +39,20 @@ typedef struct es_server_opts {
     size_t n_brands;
     size_t max_body;  /* 0: ES_SERVER_MAX_BODY */
     size_t queue;     /* 0: ES_SERVER_QUEUE */
-    /* When not NULL, /hooks/ingest needs "Authorization: Bearer <token>"
-     * of a token in this store: a second handle on the same database, used
-     * by the HTTP threads one at a time (the server serialises it). NULL
-     * accepts requests without a token. */
-    es_store_t *auth_store;
+    /* The database file again: the HTTP threads open handles of their own
+     * on it (authentication, the API), never touching `store`. */
+    const char *db_path;
+    /* Accept every request as an admin without credentials: for tests and
+     * demos on loopback only (earshot serve --no-auth). */
+    int no_auth;
+    /* Work after the commits, on a thread of its own with a store handle
+     * of its own: called after each group commit that stored something
+     * new, once at start, and at least every tick_ms (0: 1000) when idle.
+     * The inbox threader, the alert scanner and the SLA checker run here
+     * (src/cli/serve.c). NULL: none. */
+    void (*follow_up)(es_store_t *s, int64_t now_ms, void *ud);
+    void *follow_up_ud;
+    unsigned tick_ms;
 } es_server_opts;
 
 typedef struct es_server_s es_server_t;

@@ -59,6 +59,34 @@ es_err es_store_token_verify(es_store_t *s, const uint8_t hash[32], int64_t now,
 es_err es_store_token_list(es_store_t *s, void (*cb)(const es_token_row *t, void *ud),
                            void *ud) ES_WUR;
 
+/* The audit trail (P4): who did what to which object, kept for ever.
+ * object names the thing changed ("case:12", "user:3", "alert:9"); detail is
+ * a JSON object or NULL. An actor is a user, a token, or neither (the system
+ * or the command line). */
+typedef struct es_audit_entry {
+    int64_t id; /* set by the store (list) */
+    int64_t at; /* Unix seconds; 0 on add: now */
+    int64_t user_id, token_id;
+    const char *action; /* "case.status", "user.add" ... */
+    const char *object;
+    const char *detail;
+} es_audit_entry;
+/* Appends an entry. Inside a transaction (es_store_begin) it commits with
+ * it. Errors: ES_EINVAL (no action or object), ES_EDB. */
+es_err es_store_audit_add(es_store_t *s, const es_audit_entry *e) ES_WUR;
+/* Calls cb for the newest `limit` (0: 100) entries about object (NULL: any
+ * object), newest first. Strings are valid during the call. */
+es_err es_store_audit_list(es_store_t *s, const char *object, size_t limit,
+                           void (*cb)(const es_audit_entry *e, void *ud), void *ud) ES_WUR;
+
+/* Explicit transactions, for callers that change several things at once
+ * (a case and its audit entry). begin takes the write lock at once
+ * (waiting up to the busy timeout: ES_EBUSY); commit is durable as
+ * es_store_put; rollback undoes. They do not nest. */
+es_err es_store_begin(es_store_t *s) ES_WUR;
+es_err es_store_commit(es_store_t *s) ES_WUR;
+void es_store_rollback(es_store_t *s);
+
 /* Number of mentions stored. */
 es_err es_store_count(es_store_t *s, int64_t *out) ES_WUR;
 

@@ -113,15 +113,25 @@ static int parse_args(int argc, char **argv, serve_args *a)
 }
 
 /* Runs the server until SIGTERM or SIGINT. */
-static int run(cli_ctx *ctx, const serve_args *a, es_store_t *store, es_store_t *auth,
-               const cli_listen *l)
+static int run(cli_ctx *ctx, const serve_args *a, es_store_t *store, const cli_listen *l)
 {
     es_server_t *srv = NULL;
     char err[512] = "";
     sigset_t set;
     int sig = 0;
-    es_server_opts o = {a->host, (uint16_t)a->port, store, a->mode, l->matcher, l->brands,
-                        l->n_brands, a->max_body, a->queue, auth};
+    es_server_opts o = {
+        .host = a->host,
+        .port = (uint16_t)a->port,
+        .store = store,
+        .mode = a->mode,
+        .matcher = l->matcher,
+        .brands = l->brands,
+        .n_brands = l->n_brands,
+        .max_body = a->max_body,
+        .queue = a->queue,
+        .db_path = ctx->db_path,
+        .no_auth = a->no_auth,
+    };
     /* Blocked before any thread starts, so that every thread inherits it. */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -157,7 +167,7 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
     int prc = parse_args(argc, argv, &a);
     if (prc)
         return prc == -2 ? CLI_OK : CLI_USAGE;
-    es_store_t *store = NULL, *auth = NULL;
+    es_store_t *store = NULL;
     cli_listen l;
     char err[512] = "";
     int status = CLI_FAIL;
@@ -170,14 +180,8 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
         fprintf(stderr, "earshot serve: %s\n", err);
         goto out;
     }
-    /* The HTTP threads check tokens on a handle of their own. */
-    if (!a.no_auth && es_store_open(ctx->db_path, &auth)) {
-        fprintf(stderr, "earshot serve: %s\n", auth ? es_store_errmsg(auth) : "out of memory");
-        goto out;
-    }
-    status = run(ctx, &a, store, auth, &l);
+    status = run(ctx, &a, store, &l);
 out:
-    es_store_close(auth);
     cli_listen_cleanup(&l);
     es_store_close(store);
     return status;

@@ -12,8 +12,11 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "earshot/analyze.h"
 #include "earshot/arena.h"
+#include "earshot/ingest.h"
 #include "earshot/mention.h"
+#include "earshot/server.h"
 #include "earshot/store.h"
 
 /* ---- metrics (metrics.c) -------------------------------------------------- */
@@ -60,10 +63,13 @@ typedef struct es__http_job {
 typedef struct es__http_inbox es__http_inbox;
 
 /* Starts the pipeline thread over store (which it then owns until close;
- * not freed by it). cap bounds the jobs waiting. Errors: ES_ENOMEM, ES_EDB
- * (warming the near-duplicate detector), ES_EIO (no thread). */
+ * not freed by it). cap bounds the jobs waiting. on_commit (may be NULL) is
+ * called on the pipeline thread after each commit that stored new
+ * mentions, before the submitters are answered; it must be quick (it wakes
+ * the follow-up thread). Errors: ES_ENOMEM, ES_EDB (warming the
+ * near-duplicate detector), ES_EIO (no thread). */
 es_err es__http_inbox_start(es_store_t *store, size_t cap, es__http_metrics *m,
-                            es__http_inbox **out) ES_WUR;
+                            void (*on_commit)(void *ud), void *ud, es__http_inbox **out) ES_WUR;
 
 /* Queues job and waits until it is committed; returns job->rc. ES_EBUSY at
  * once (nothing queued) when cap jobs are waiting or the inbox is closing.
@@ -77,5 +83,197 @@ int es__http_inbox_ok(es__http_inbox *in);
 /* Refuses new jobs, commits every job already queued, joins the thread and
  * frees the inbox. Returns the first commit error seen, or ES_OK. */
 es_err es__http_inbox_close(es__http_inbox *in);
+
+
+/* ---- routes and handlers (router.c) ------------------------------------------
+ *
+ * Every endpoint is a row of a route table: a method, a path pattern and a
+ * handler. A part of the service keeps its rows in its own file (hooks.c,
+ * api_cases.c, api_alerts.c, api_users.c ...) as a table ending with a row
+ * whose method is NULL, and router.c lists the tables. The router buffers the
+ * whole body (up to the server's max_body: else 413), authenticates
+ * (auth.c) as the row asks, and calls the handler on the connection's own
+ * thread, which may block (the store, the pipeline). The handler fills the
+ * response; the router adds the security headers and counts the status. */
+
+struct MHD_Connection;
+
+/* Roles, weakest first: a route's min_role admits that role and stronger. */
+typedef enum es__role {
+    ES__ROLE_NONE = 0,
+    ES__ROLE_VIEWER,
+    ES__ROLE_AGENT,
+    ES__ROLE_MANAGER,
+    ES__ROLE_ADMIN
+} es__role;
+
+/* Who is asking (filled by es__http_authenticate). A machine token acts
+ * with the role the token was given. all_locations is set for admins and
+ * for users without location rows; otherwise locations[0..n_locations)
+ * (in the request's arena) is the scope a manager, agent or viewer sees. */
+typedef struct es__http_who {
+    int64_t user_id;  /* 0: not a user (a token, or no authentication) */
+    int64_t token_id; /* 0: not a token */
+    es__role role;
+    int all_locations;
+    const char **locations;
+    size_t n_locations;
+    int by_session;          /* cookie login: state changes need X-CSRF-Token */
+    const char *name;        /* the user's or token's name, for the audit */
+} es__http_who;
+
+#define ES__HTTP_MAX_PARAMS 3
+#define ES__HTTP_MAX_HEADERS 6
+
+typedef struct es__http_req {
+    es_server_t *srv;
+    struct MHD_Connection *conn;
+    const char *method; /* as sent; HEAD is routed as GET */
+    const char *path;   /* without the query string */
+    /* The path segments matched by "{}" in the pattern, in order. */
+    const char *param[ES__HTTP_MAX_PARAMS];
+    size_t n_params;
+    const char *body; /* NUL-terminated copy of the body (may hold NULs) */
+    size_t body_len;
+    es__http_who who;
+    es_arena_t *arena; /* lives until the response is sent */
+    void *lent_store;  /* router.c's: the handle es__http_store lent */
+} es__http_req;
+
+typedef struct es__http_resp {
+    unsigned status;    /* 200 unless set */
+    const char *type;   /* "application/json" unless set */
+    es__buf body;       /* limit: 64 MiB */
+    const char *hname[ES__HTTP_MAX_HEADERS], *hval[ES__HTTP_MAX_HEADERS];
+    size_t n_headers;   /* add with es__http_header_add (strings must live
+                         * until sent: static or in rq->arena) */
+} es__http_resp;
+
+typedef void (*es__http_fn)(es__http_req *rq, es__http_resp *rs);
+
+/* How a route authenticates. */
+enum {
+    ES__AUTH_PUBLIC = 0, /* anyone (/healthz, login, hooks that verify their
+                          * own signature) */
+    ES__AUTH_USER        /* a session cookie or an API token (Bearer) whose
+                          * role is at least min_role; else 401 or 403 */
+};
+
+typedef struct es__http_route {
+    const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE"; NULL ends */
+    const char *pattern; /* "/api/v1/cases/{}/notes": {} is one segment */
+    int auth;            /* ES__AUTH_* */
+    es__role min_role;
+    es__http_fn fn;
+} es__http_route;
+
+/* The tables router.c walks, in this order (first match wins). */
+extern const es__http_route es__http_routes_core[];  /* server.c */
+extern const es__http_route es__http_routes_hooks[]; /* hooks.c */
+extern const es__http_route es__http_routes_users[]; /* api_users.c */
+extern const es__http_route es__http_routes_cases[]; /* api_cases.c */
+extern const es__http_route es__http_routes_alerts[];/* api_alerts.c */
+extern const es__http_route es__http_routes_sla[];   /* api_sla.c */
+
+/* Authenticates rq for route r (auth.c): fills rq->who. Returns 0 when the
+ * request may proceed, else the status to answer (401, 403, 429, 500) with
+ * *why set to a short reason. For a session on a method other than GET/HEAD
+ * it also checks the X-CSRF-Token header. */
+unsigned es__http_authenticate(es__http_req *rq, const es__http_route *r, const char **why);
+
+/* May who see or change things of location loc? Users with all_locations
+ * see every location; a scoped user sees only the locations listed, so a
+ * thing with no location (NULL or "") is not theirs. */
+int es__http_may_see(const es__http_who *who, const char *loc);
+
+/* A header of the request (case-insensitive name), or NULL. */
+const char *es__http_header(const es__http_req *rq, const char *name);
+/* A query-string argument (decoded), or NULL. */
+const char *es__http_arg(const es__http_req *rq, const char *name);
+/* A cookie of the request, or NULL. */
+const char *es__http_cookie(const es__http_req *rq, const char *name);
+
+/* Adds a response header (at most ES__HTTP_MAX_HEADERS; more are dropped
+ * and logged). */
+void es__http_header_add(es__http_resp *rs, const char *name, const char *value);
+
+/* Sets rs to status with the JSON body {"error": msg}. */
+void es__http_error(es__http_resp *rs, unsigned status, const char *msg);
+
+/* Appends s as a JSON string (quoted, escaped; NULL as null) to b. */
+es_err es__http_json_str(es__buf *b, const char *s) ES_WUR;
+
+/* A store handle for this request's thread, borrowed from the server's
+ * pool (each handle is used by one thread at a time; the pipeline's own
+ * handle is never lent). Given back automatically when the request ends.
+ * NULL when the database cannot be opened (answer 500). */
+es_store_t *es__http_store(es__http_req *rq);
+
+/* The options the server was started with (secrets, public URL ...). */
+const struct es_server_opts *es__http_opts(const es__http_req *rq);
+
+/* ---- the server (server.c) ------------------------------------------------------ */
+
+#define ES__HTTP_STORE_POOL 64 /* idle store handles kept for the HTTP threads */
+
+/* One analysing thread's es_analyzer_t, borrowed from the pool (ingest.c). */
+typedef struct es__http_analyser {
+    struct es__http_analyser *next;
+    es_analyzer_t *an;
+} es__http_analyser;
+
+/* A store handle lent to a request (router.c gives it back). */
+typedef struct es__http_pooled {
+    struct es__http_pooled *next;
+    es_store_t *store;
+} es__http_pooled;
+
+struct es_server_s {
+    es_server_opts o;
+    struct MHD_Daemon *d;
+    uint16_t port;
+    es__http_inbox *inbox;
+    es__http_metrics metrics;
+    es_decoder_t *dec_lines; /* JSON Lines, each record's format recognised */
+    const es_lexicon_t *lex;
+    pthread_mutex_t mu;      /* guards analysers and stores */
+    es__http_analyser *analysers;
+    es__http_pooled *stores; /* idle handles on o.db_path */
+    size_t n_stores;
+    /* The follow-up thread (server.c). */
+    pthread_t follow_tid;
+    int follow_started;
+    pthread_mutex_t follow_mu;
+    pthread_cond_t follow_cv;
+    int follow_pending, follow_stop;
+};
+
+/* Borrows a store handle on o.db_path (opening one when none is idle) and
+ * gives it back. NULL when it cannot be opened. Thread-safe. */
+es__http_pooled *es__http_store_borrow(es_server_t *s);
+void es__http_store_return(es_server_t *s, es__http_pooled *p);
+
+/* Borrows an analyser (NULL: out of memory) and gives it back. Thread-safe. */
+es__http_analyser *es__http_analyser_borrow(es_server_t *s);
+void es__http_analyser_return(es_server_t *s, es__http_analyser *a);
+
+/* Analyses ms[0..n) (sentiment, intent, cues, listening queries; their
+ * strings in rq->arena), hands them to the pipeline and waits for their
+ * commit: ES_OK once durably stored (*inserted: how many were new),
+ * ES_EBUSY when the queue is full (answer 503 with Retry-After),
+ * ES_REJECTED when analysis refused one (*why), else the store's error.
+ * For the webhook endpoints (ingest.c). */
+es_err es__http_ingest(es__http_req *rq, es_mention_t *ms, size_t n, size_t *inserted,
+                       const char **why) ES_WUR;
+
+/* The handlers of es__http_routes_core (server.c, ingest.c). */
+void es__http_do_health(es__http_req *rq, es__http_resp *rs);
+void es__http_do_metrics(es__http_req *rq, es__http_resp *rs);
+void es__http_do_ingest(es__http_req *rq, es__http_resp *rs);
+
+/* Routes one complete request and sends its answer (router.c): called by
+ * server.c once the body is in. body may be NULL for none. */
+int es__http_dispatch(es_server_t *s, struct MHD_Connection *c, const char *url,
+                      const char *method, const char *body, size_t len, int too_large);
 
 #endif

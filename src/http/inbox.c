@@ -32,6 +32,8 @@ struct es__http_inbox {
     es_store_t *store;
     es_dedup_t *dedup;
     es__http_metrics *m;
+    void (*on_commit)(void *ud); /* after a commit that stored new mentions */
+    void *on_commit_ud;
     es_mention_t *joined; /* the group's mentions, copied side by side */
     uint8_t *each;        /* whether each was new */
     size_t joined_cap;
@@ -95,6 +97,11 @@ static void commit_group(es__http_inbox *in, es__http_job *list)
     __atomic_store_n(&in->ok, rc == ES_OK, __ATOMIC_RELAXED);
     if (rc && !in->first_err)
         in->first_err = rc;
+    size_t fresh = 0;
+    for (size_t i = 0; rc == ES_OK && i < n; i++)
+        fresh += in->each[i];
+    if (fresh && in->on_commit)
+        in->on_commit(in->on_commit_ud);
 }
 
 /* Takes jobs off the queue, whole, until about MAX_GROUP mentions. */
@@ -145,7 +152,7 @@ static void warm_cb(uint64_t fp, const char *key, void *ud)
 
 /* See http_int.h. */
 es_err es__http_inbox_start(es_store_t *store, size_t cap, es__http_metrics *m,
-                            es__http_inbox **out)
+                            void (*on_commit)(void *ud), void *ud, es__http_inbox **out)
 {
     es_err rc = ES_ENOMEM;
     es__http_inbox *in = es_calloc(1, sizeof *in);
@@ -158,6 +165,8 @@ es_err es__http_inbox_start(es_store_t *store, size_t cap, es__http_metrics *m,
     in->cap = cap;
     in->store = store;
     in->m = m;
+    in->on_commit = on_commit;
+    in->on_commit_ud = ud;
     in->ok = 1;
     if (!(in->dedup = es_dedup_new(DEDUP_WINDOW)))
         goto out;

@@ -6,8 +6,8 @@
  * that a newer earshot has migrated further than this build knows is refused
  * (ES_ECORRUPT), never guessed at. Called by es__sqlite_open (sqlite.c).
  *
- * To change the schema: append a step, never edit a released one, and raise
- * ES_SQLITE_SCHEMA_VERSION (sqlite_int.h). docs/storage.md describes it.
+ * To change the schema: append a step (the parts of the service keep theirs
+ * in their own sqlite_<part>.c); never edit a released one. docs/storage.md describes it.
  */
 #include <stdio.h>
 
@@ -88,14 +88,121 @@ static const char step3[] =
     " created INTEGER NOT NULL,"
     " last_used INTEGER);";
 
+/* Step 4: the tables the service's parts share (issue 3): people and their
+ * scope, teams, customers and their handles, cases, agents' corrections
+ * (labels) and the audit trail. Each part adds its own tables in a later
+ * step (sqlite_<part>.c). Times are Unix seconds. A case's status is one of
+ * new, open, pending, resolved; priority 1 (urgent) to 4 (low). A user's
+ * locations scope a manager: no rows means every location. */
+static const char step4[] =
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " email TEXT, phone TEXT,"
+    " role TEXT NOT NULL CHECK (role IN ('admin','manager','agent','viewer')),"
+    " password_hash TEXT,"
+    " created INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE user_locations ("
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " location TEXT NOT NULL,"
+    " PRIMARY KEY (user_id, location)) WITHOUT ROWID;"
+    "CREATE INDEX user_locations_location ON user_locations(location);"
+    "CREATE TABLE teams ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " assign TEXT NOT NULL DEFAULT 'round_robin'"
+    "  CHECK (assign IN ('round_robin','least_loaded','none')),"
+    " triage INTEGER NOT NULL DEFAULT 0,"
+    " last_assigned INTEGER);"
+    "CREATE TABLE team_members ("
+    " team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,"
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " capacity INTEGER NOT NULL DEFAULT 20,"
+    " PRIMARY KEY (team_id, user_id)) WITHOUT ROWID;"
+    "CREATE TABLE customers ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT,"
+    " created INTEGER NOT NULL,"
+    " merged_into INTEGER REFERENCES customers(id));"
+    "CREATE TABLE customer_handles ("
+    " customer_id INTEGER NOT NULL REFERENCES customers(id),"
+    " kind TEXT NOT NULL CHECK (kind IN ('handle','phone','email')),"
+    " value TEXT NOT NULL,"
+    " source TEXT NOT NULL DEFAULT '',"
+    " PRIMARY KEY (kind, source, value)) WITHOUT ROWID;"
+    "CREATE INDEX customer_handles_customer ON customer_handles(customer_id);"
+    "CREATE TABLE cases ("
+    " id INTEGER PRIMARY KEY,"
+    " customer_id INTEGER REFERENCES customers(id),"
+    " source TEXT NOT NULL,"
+    " location TEXT,"
+    " brand_id INTEGER REFERENCES brands(id),"
+    " subject TEXT,"
+    " status TEXT NOT NULL DEFAULT 'new'"
+    "  CHECK (status IN ('new','open','pending','resolved')),"
+    " priority INTEGER NOT NULL DEFAULT 3 CHECK (priority BETWEEN 1 AND 4),"
+    " severity REAL NOT NULL DEFAULT 0,"
+    " rank REAL NOT NULL DEFAULT 0,"
+    " team_id INTEGER REFERENCES teams(id),"
+    " assignee_id INTEGER REFERENCES users(id),"
+    " sentiment INTEGER NOT NULL DEFAULT 0,"
+    " intent TEXT NOT NULL DEFAULT 'other',"
+    " department TEXT,"
+    " created INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL,"
+    " last_customer_at INTEGER NOT NULL,"
+    " first_response_at INTEGER,"
+    " last_response_at INTEGER,"
+    " resolved_at INTEGER,"
+    " merged_into INTEGER REFERENCES cases(id),"
+    " followers INTEGER);"
+    "CREATE INDEX cases_queue ON cases(status, rank DESC) WHERE merged_into IS NULL;"
+    "CREATE INDEX cases_assignee ON cases(assignee_id, status);"
+    "CREATE INDEX cases_customer ON cases(customer_id, source, last_customer_at);"
+    "CREATE INDEX cases_location ON cases(location);"
+    "ALTER TABLE mentions ADD COLUMN case_id INTEGER REFERENCES cases(id);"
+    "CREATE INDEX mentions_case ON mentions(case_id, id);"
+    "CREATE INDEX mentions_unthreaded ON mentions(id) WHERE case_id IS NULL;"
+    "CREATE TABLE labels ("
+    " id INTEGER PRIMARY KEY,"
+    " mention_id INTEGER REFERENCES mentions(id),"
+    " case_id INTEGER REFERENCES cases(id),"
+    " task TEXT NOT NULL CHECK (task IN ('sentiment','intent','department')),"
+    " label TEXT NOT NULL,"
+    " user_id INTEGER REFERENCES users(id),"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " user_id INTEGER, token_id INTEGER,"
+    " action TEXT NOT NULL,"
+    " object TEXT NOT NULL,"
+    " detail TEXT);"
+    "CREATE INDEX audit_object ON audit(object, id);";
+
 static const migration steps[] = {
     {1, "core tables", step1},
     {2, "full-text index and search indexes", step2},
     {3, "API tokens", step3},
+    {4, "users, teams, customers, cases, labels, audit", step4},
 };
 
-_Static_assert(sizeof steps / sizeof steps[0] == ES_SQLITE_SCHEMA_VERSION,
-               "one migration step per schema version");
+#define N_STEPS (sizeof steps / sizeof steps[0])
+
+/* See sqlite_int.h: the newest step is the schema version. */
+int es__sqlite_schema_version(void)
+{
+    return steps[N_STEPS - 1].version;
+}
+
+/* See sqlite_int.h. */
+int es__sqlite_steps_contiguous(void)
+{
+    for (size_t i = 0; i < N_STEPS; i++)
+        if (steps[i].version != (int)i + 1)
+            return 0;
+    return 1;
+}
 
 /* Reads one integer PRAGMA (or any one-value query) into *out. */
 static int read_int(sqlite3 *db, const char *sql, int *out)

@@ -446,6 +446,9 @@ static const es__store_ops sqlite_ops = {
     .token_add = es__sqlite_token_add,
     .token_verify = es__sqlite_token_verify,
     .token_list = es__sqlite_token_list,
+    .audit_add = es__sqlite_audit_add,
+    .audit_list = es__sqlite_audit_list,
+    .tx = es__sqlite_tx,
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An

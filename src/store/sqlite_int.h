@@ -11,7 +11,11 @@
 #include "store/store_int.h"
 
 /* The newest schema version this build knows (see migrations.c). */
-#define ES_SQLITE_SCHEMA_VERSION 3
+#define ES_SQLITE_SCHEMA_VERSION es__sqlite_schema_version()
+int es__sqlite_schema_version(void);
+/* 1 when the steps are numbered 1, 2, 3 ... without a gap (checked by the
+ * store's unit tests, since the steps live in several files). */
+int es__sqlite_steps_contiguous(void);
 
 /* PRAGMA application_id of an earshot database ("ESHT"), so that another
  * program's SQLite file is refused instead of being altered. */
@@ -96,6 +100,10 @@ es_err es__sqlite_recent_fp(es_store_t *s, size_t limit, void (*cb)(uint64_t, co
 /* API tokens (sqlite_token.c), as es__store_ops describes. */
 es_err es__sqlite_token_add(es_store_t *s, const char *name, const uint8_t hash[32], int64_t *id);
 es_err es__sqlite_token_verify(es_store_t *s, const uint8_t hash[32], int64_t now, int64_t *id);
+es_err es__sqlite_audit_add(es_store_t *s, const es_audit_entry *e);
+es_err es__sqlite_audit_list(es_store_t *s, const char *object, size_t limit,
+                             void (*cb)(const es_audit_entry *, void *), void *ud);
+es_err es__sqlite_tx(es_store_t *s, int what);
 es_err es__sqlite_token_list(es_store_t *s, void (*cb)(const es_token_row *, void *), void *ud);
 
 /* Full-text search (sqlite_search.c); the backend's search operation. */

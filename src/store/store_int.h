@@ -13,6 +13,17 @@
 /* The longest error message kept on a handle; longer ones are cut. */
 #define ES_STORE_ERRMAX 512
 
+/* The service's parts (issue 3) keep their operations in tables of their
+ * own, declared in src/store/<part>_int.h, so that each part grows without
+ * touching the others; a backend points at the tables it implements (NULL:
+ * not available, ES_EUNSUPPORTED). */
+struct es__case_ops;
+struct es__alert_ops;
+struct es__user_ops;
+struct es__feed_ops;
+struct es__sla_ops;
+struct es__label_ops;
+
 /* What a backend does. Each function gets the handle (for its errmsg) and
  * returns an es_err; store.c has already checked the arguments. */
 typedef struct es__store_ops {
@@ -40,7 +51,19 @@ typedef struct es__store_ops {
     es_err (*token_add)(es_store_t *s, const char *name, const uint8_t hash[32], int64_t *id);
     es_err (*token_verify)(es_store_t *s, const uint8_t hash[32], int64_t now, int64_t *id);
     es_err (*token_list)(es_store_t *s, void (*cb)(const es_token_row *, void *), void *ud);
+    es_err (*audit_add)(es_store_t *s, const es_audit_entry *e);
+    es_err (*audit_list)(es_store_t *s, const char *object, size_t limit,
+                         void (*cb)(const es_audit_entry *, void *), void *ud);
+    es_err (*tx)(es_store_t *s, int what); /* ES__TX_BEGIN, _COMMIT, _ROLLBACK */
+    const struct es__case_ops *cases;   /* cases, customers, teams, routing */
+    const struct es__alert_ops *alerts; /* alert rules, alerts, outbox */
+    const struct es__user_ops *users;   /* users, sessions, login attempts */
+    const struct es__feed_ops *feeds;   /* RSS/Atom feeds */
+    const struct es__sla_ops *sla;      /* SLA policies, replies, reports */
+    const struct es__label_ops *labels; /* agents' corrections, departments */
 } es__store_ops;
+
+enum { ES__TX_BEGIN, ES__TX_COMMIT, ES__TX_ROLLBACK };
 
 struct es_store_s {
     const es__store_ops *ops; /* NULL until a backend has opened */
@@ -52,6 +75,11 @@ struct es_store_s {
 /* Records the handle's last error message (printf-style) and returns rc, so
  * that a caller can write `return es__store_fail(s, ES_EDB, ...)`. */
 es_err es__store_fail(es_store_t *s, es_err rc, const char *fmt, ...) ES_PRINTF(3, 4);
+
+/* Checks that s is open and that its backend has the part `ops` (one of
+ * s->ops->cases ...): ES_OK, or ES_EINVAL / ES_EUNSUPPORTED with a message
+ * on s naming `what`. For the parts' public functions. */
+es_err es__store_part(es_store_t *s, const void *ops, const char *what) ES_WUR;
 
 /* Opens the SQLite backend on s (already allocated, ops still NULL). On
  * success sets s->ops, s->impl and s->version. On failure leaves a message in

@@ -63,7 +63,9 @@ def mention(i, text="the flight was delayed again, third time this month"):
 def check_headers(h, what):
     e.expect(h.get("x-content-type-options") == "nosniff", what + ": nosniff missing")
     e.expect(h.get("cache-control") == "no-store", what + ": no-store missing")
-    e.expect(h.get("content-security-policy") == "default-src 'none'", what + ": CSP missing")
+    e.expect(h.get("content-security-policy", "").startswith("default-src 'none'"),
+             what + ": CSP missing")
+    e.expect(h.get("x-frame-options") == "DENY", what + ": X-Frame-Options missing")
 
 
 def test_basics(srv, db, token):

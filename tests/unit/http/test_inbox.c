@@ -93,7 +93,7 @@ static void test_group_commit(void **state)
     submitter sub[6];
     pthread_t tid[6];
     memset(&m, 0, sizeof m);
-    assert_int_equal(es__http_inbox_start(f->store, 16, &m, &in), ES_OK);
+    assert_int_equal(es__http_inbox_start(f->store, 16, &m, NULL, NULL, &in), ES_OK);
     for (int i = 0; i < 6; i++) {
         sub[i].in = in;
         snprintf(sub[i].prefix, sizeof sub[i].prefix, "t%d", i);
@@ -134,7 +134,7 @@ static void test_full_queue_refuses(void **state)
     es__http_inbox *in = NULL;
     es__http_job j;
     memset(&m, 0, sizeof m);
-    assert_int_equal(es__http_inbox_start(f->store, 0, &m, &in), ES_OK);
+    assert_int_equal(es__http_inbox_start(f->store, 0, &m, NULL, NULL, &in), ES_OK);
     make_job(&j, "full", 2);
     assert_int_equal(es__http_inbox_submit(in, &j), ES_EBUSY);
     assert_int_equal(es__http_inbox_close(in), ES_OK);
@@ -152,7 +152,7 @@ static void test_start_alloc_failures(void **state)
     for (long k = 0; k < 1000; k++) {
         es__http_inbox *in = NULL;
         es_fail_alloc_after(k);
-        es_err rc = es__http_inbox_start(f->store, 4, &m, &in);
+        es_err rc = es__http_inbox_start(f->store, 4, &m, NULL, NULL, &in);
         es_fail_alloc_after(-1);
         if (rc == ES_OK) {
             assert_int_equal(es__http_inbox_close(in), ES_OK);

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,7 +50,7 @@ static int setup(void **state)
     es_server_opts o;
     memset(&o, 0, sizeof o);
     o.store = f->store;
-    o.auth_store = f->auth;
+    o.db_path = f->path;
     o.max_body = 1000;
     assert_int_equal(es_server_start(&o, &f->srv, err, sizeof err), ES_OK);
     assert_true(es_server_port(f->srv) > 0);
@@ -185,6 +186,57 @@ static void test_auth_and_routes(void **state)
     assert_non_null(strstr(f->resp, "Content-Security-Policy: default-src 'none'"));
 }
 
+/* The follow-up: called with a store handle of its own after commits that
+ * stored something, and once more after the stop. */
+typedef struct follow {
+    pthread_mutex_t mu;
+    int calls, bad;
+    int64_t seen; /* mentions its handle saw, last call */
+} follow;
+
+static void follow_cb(es_store_t *s, int64_t now_ms, void *ud)
+{
+    follow *fl = ud;
+    int64_t n = 0;
+    int bad = now_ms < 1700000000000LL || es_store_count(s, &n) != ES_OK;
+    pthread_mutex_lock(&fl->mu); /* no cmocka assertion off the test's thread */
+    fl->bad += bad;
+    fl->calls++;
+    fl->seen = n;
+    pthread_mutex_unlock(&fl->mu);
+}
+
+static void test_follow_up(void **state)
+{
+    fixture *f = *state;
+    follow fl = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
+    char err[256];
+    assert_int_equal(es_server_stop(f->srv), ES_OK);
+    es_server_opts o;
+    memset(&o, 0, sizeof o);
+    o.store = f->store;
+    o.db_path = f->path;
+    o.follow_up = follow_cb;
+    o.follow_up_ud = &fl;
+    o.tick_ms = 60000; /* only commits (and the stop) wake it in this test */
+    assert_int_equal(es_server_start(&o, &f->srv, err, sizeof err), ES_OK);
+    assert_int_equal(post(f, "", "{\"source\":\"sms\",\"id\":\"f1\",\"text\":\"late\"}\n"), 202);
+    int seen = 0;
+    for (int i = 0; i < 500 && !seen; i++) { /* up to 5 s on a loaded machine */
+        pthread_mutex_lock(&fl.mu);
+        seen = fl.seen == 1;
+        pthread_mutex_unlock(&fl.mu);
+        if (!seen)
+            usleep(10000);
+    }
+    assert_true(seen);
+    es_server_t *srv = f->srv;
+    f->srv = NULL;
+    assert_int_equal(es_server_stop(srv), ES_OK);
+    assert_true(fl.calls >= 2); /* at start, after the commit (and at the stop) */
+    assert_int_equal(fl.bad, 0);
+}
+
 static void test_start_errors(void **state)
 {
     fixture *f = *state;
@@ -194,6 +246,7 @@ static void test_start_errors(void **state)
     memset(&o, 0, sizeof o);
     assert_int_equal(es_server_start(&o, &s, err, sizeof err), ES_EINVAL);
     o.store = f->store;
+    o.db_path = f->path;
     o.host = "not-an-address";
     assert_int_equal(es_server_start(&o, &s, err, sizeof err), ES_EINVAL);
     assert_non_null(strstr(err, "IPv4"));
@@ -235,6 +288,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_and_routes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_up, setup, teardown),
         cmocka_unit_test(test_decoder_new),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

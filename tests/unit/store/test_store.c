@@ -115,6 +115,7 @@ static void cb_count(const es_mention_row *r, void *ud)
 static void test_open_migrate_reopen(void **state)
 {
     fixture *f = *state;
+    assert_true(es__sqlite_steps_contiguous());
     es_store_t *s = open_ok(f->path);
     assert_int_equal(es_store_schema_version(s), ES_SQLITE_SCHEMA_VERSION);
     assert_int_equal(count(s), 0);

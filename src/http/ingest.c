@@ -1,0 +1,225 @@
+/*
+ * ingest.c - POST /hooks/ingest and the way every webhook hands mentions to
+ * the pipeline (es__http_ingest, http_int.h); also GET /healthz and
+ * GET /metrics. Called by router.c on the connection's thread.
+ *
+ * A connection thread decodes and analyses its own body (so parsing runs on
+ * every core), then queues the mentions to the pipeline thread (inbox.c) and
+ * waits for their commit: the answer 202 means durably stored. Each thread
+ * borrows an analyser from the server's pool, so nothing is shared while
+ * analysing. docs/api.md lists the status codes and limits.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/http_int.h"
+
+#define MAX_REASONS 20 /* rejection reasons listed in one answer */
+
+/* What one ingest body gave. */
+typedef struct ingest {
+    es_mention_t *ms; /* es_realloc'd; strings in the arena */
+    size_t n, cap;
+    size_t records, rejected;
+    es__buf errors; /* the JSON objects of the first MAX_REASONS rejections */
+} ingest;
+
+static es_err keep_mentions(ingest *g, const es_mention_t *ms, size_t n)
+{
+    if (g->n + n > g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 16;
+        while (cap < g->n + n)
+            cap *= 2;
+        es_mention_t *p = es_realloc(g->ms, cap * sizeof *p);
+        if (!p)
+            return ES_ENOMEM;
+        g->ms = p;
+        g->cap = cap;
+    }
+    memcpy(g->ms + g->n, ms, n * sizeof *ms);
+    g->n += n;
+    return ES_OK;
+}
+
+static es_err note_reject(ingest *g, long line, const char *reason)
+{
+    g->rejected++;
+    if (g->rejected > MAX_REASONS)
+        return ES_OK;
+    es_err rc = es__buf_printf(&g->errors, "%s{\"line\":%ld,\"reason\":",
+                               g->rejected > 1 ? "," : "", line);
+    if (rc == ES_OK)
+        rc = es__http_json_str(&g->errors, reason ? reason : "malformed record");
+    return rc ? rc : es__buf_addc(&g->errors, '}');
+}
+
+/* Decodes and analyses one record. Returns ES_OK (rejections are noted)
+ * or ES_ENOMEM. */
+static es_err one_record(es_server_t *s, es__http_analyser *an, es_arena_t *a, ingest *g,
+                         const es_record *rec)
+{
+    es_mention_t *ms = NULL;
+    size_t n = 0;
+    const char *reason = NULL;
+    g->records++;
+    es_err rc = es_decode(s->dec_lines, rec, a, &ms, &n, &reason);
+    for (size_t k = 0; rc == ES_OK && k < n; k++)
+        rc = es_analyzer_run(an->an, &ms[k], a, &reason);
+    if (rc == ES_REJECTED)
+        return note_reject(g, rec->line, reason);
+    return rc ? rc : keep_mentions(g, ms, n);
+}
+
+/* Cuts the body into records: the whole body when whole is set, else one
+ * per non-blank line (JSON Lines; CR before LF is dropped). */
+static es_err cut_records(es_server_t *s, es__http_analyser *an, es_arena_t *a, ingest *g,
+                          const char *body, size_t len, int whole)
+{
+    es_err rc = ES_OK;
+    long line = 1;
+    for (size_t i = 0; rc == ES_OK && i < len; line++) {
+        const char *nl = whole ? NULL : memchr(body + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - body) : len, next = nl ? end + 1 : len;
+        size_t e = end;
+        if (!whole && e > i && body[e - 1] == '\r')
+            e--;
+        size_t k = i;
+        while (k < e && (body[k] == ' ' || body[k] == '\t' || body[k] == '\r' || body[k] == '\n'))
+            k++;
+        if (k < e) {
+            es_record rec = {body + i, e - i, line, 0};
+            rc = one_record(s, an, a, g, &rec);
+        }
+        if (whole)
+            break;
+        i = next;
+    }
+    return rc;
+}
+
+static int is_json_type(const es__http_req *rq)
+{
+    const char *t = es__http_header(rq, "Content-Type");
+    if (!t)
+        return 0;
+    size_t n = strcspn(t, "; \t");
+    return n == 16 && strncasecmp(t, "application/json", 16) == 0;
+}
+
+/* Writes the answer of an ingest: counts and the first reasons. */
+static es_err summary(es__buf *b, const ingest *g, size_t accepted, size_t inserted)
+{
+    es_err rc = es__buf_printf(b, "{\"records\":%zu,\"accepted\":%zu,\"new\":%zu,\"rejected\":%zu,"
+                                  "\"errors\":[",
+                               g->records, accepted, inserted, g->rejected);
+    if (rc == ES_OK && g->errors.len)
+        rc = es__buf_add(b, g->errors.data, g->errors.len);
+    return rc ? rc : es__buf_adds(b, "]}\n");
+}
+
+/* Queues already analysed mentions and waits for their commit. */
+static es_err submit(es_server_t *s, es_arena_t *a, es_mention_t *ms, size_t n,
+                     size_t *inserted)
+{
+    es__http_job job;
+    memset(&job, 0, sizeof job);
+    job.arena = a;
+    job.ms = ms;
+    job.n = n;
+    es_err rc = es__http_inbox_submit(s->inbox, &job);
+    if (rc == ES_EBUSY)
+        __atomic_fetch_add(&s->metrics.requests_refused, 1, __ATOMIC_RELAXED);
+    if (inserted)
+        *inserted = rc ? 0 : job.inserted;
+    return rc;
+}
+
+/* See http_int.h. */
+es_err es__http_ingest(es__http_req *rq, es_mention_t *ms, size_t n, size_t *inserted,
+                       const char **why)
+{
+    es_server_t *s = rq->srv;
+    es__http_analyser *an = es__http_analyser_borrow(s);
+    es_err rc = an ? ES_OK : ES_ENOMEM;
+    for (size_t k = 0; rc == ES_OK && k < n; k++)
+        rc = es_analyzer_run(an->an, &ms[k], rq->arena, why);
+    if (an)
+        es__http_analyser_return(s, an);
+    return rc ? rc : submit(s, rq->arena, ms, n, inserted);
+}
+
+/* See http_int.h: decodes, analyses and commits the body, then answers
+ * 202 once stored, 400 when every record is malformed, 503 when the queue
+ * is full. */
+void es__http_do_ingest(es__http_req *rq, es__http_resp *rs)
+{
+    es_server_t *s = rq->srv;
+    ingest g;
+    size_t inserted = 0;
+    memset(&g, 0, sizeof g);
+    es__buf_init(&g.errors, 64 * 1024);
+    es__http_analyser *an = es__http_analyser_borrow(s);
+    unsigned code = 500;
+    const char *msg = "out of memory";
+    es_err rc = ES_ENOMEM;
+    if (!an)
+        goto out;
+    rc = cut_records(s, an, rq->arena, &g, rq->body, rq->body_len, is_json_type(rq));
+    es__http_analyser_return(s, an);
+    if (rc)
+        goto out;
+    code = 400;
+    msg = "the body holds no record";
+    rc = ES_EPARSE;
+    if (g.records == 0)
+        goto out;
+    if (g.rejected == g.records) {
+        msg = "every record is malformed";
+        rc = summary(&rs->body, &g, 0, 0);
+        goto out;
+    }
+    if (g.n > 0 && (rc = submit(s, rq->arena, g.ms, g.n, &inserted))) {
+        code = rc == ES_EBUSY ? 503 : 500;
+        msg = rc == ES_EBUSY ? "the queue is full; retry later" : "the store failed";
+        goto out;
+    }
+    code = 202; /* stored: acknowledged even if the summary cannot be written */
+    msg = "accepted";
+    rc = summary(&rs->body, &g, g.n, inserted);
+out:
+    if (g.rejected)
+        __atomic_fetch_add(&s->metrics.rejected, (uint64_t)g.rejected, __ATOMIC_RELAXED);
+    if (rc) {
+        es__http_error(rs, code, msg);
+        if (code == 503)
+            es__http_header_add(rs, "Retry-After", "1");
+    } else {
+        rs->status = code;
+    }
+    es__buf_cleanup(&g.errors);
+    es_free(g.ms);
+}
+
+/* ---- health and metrics ------------------------------------------------------ */
+
+/* See http_int.h: 200 while the last commit succeeded, else 503. */
+void es__http_do_health(es__http_req *rq, es__http_resp *rs)
+{
+    int ok = es__http_inbox_ok(rq->srv->inbox);
+    rs->status = ok ? 200 : 503;
+    if (es__buf_printf(&rs->body, "{\"status\":\"%s\",\"store\":\"%s\"}\n",
+                       ok ? "ok" : "degraded", ok ? "ok" : "failing"))
+        es__http_error(rs, 500, "out of memory");
+}
+
+/* See http_int.h: the Prometheus text format. */
+void es__http_do_metrics(es__http_req *rq, es__http_resp *rs)
+{
+    es_server_t *s = rq->srv;
+    if (es__http_metrics_render(&s->metrics, es__http_inbox_depth(s->inbox), &rs->body)) {
+        es__http_error(rs, 500, "out of memory");
+        return;
+    }
+    rs->type = "text/plain; version=0.0.4; charset=utf-8";
+}

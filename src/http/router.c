@@ -1,0 +1,311 @@
+/*
+ * router.c - routes every request of `earshot serve` (http_int.h): finds the
+ * row of the route tables that matches the method and path ("{}" matches one
+ * path segment), answers 404, 405 and 413 itself, authenticates the caller
+ * as the row asks (auth.c), calls the handler with the whole body, and sends
+ * the handler's response with the security headers every response carries.
+ * Also the small helpers every handler uses. Called by server.c on the
+ * connection's thread once the request's body is in.
+ *
+ * Security headers, on every response: X-Content-Type-Options: nosniff,
+ * Cache-Control: no-store, Content-Security-Policy: default-src 'none';
+ * frame-ancestors 'none', X-Frame-Options: DENY, Referrer-Policy: no-referrer.
+ */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "earshot/text.h"
+#include "http/http_int.h"
+
+#define RESP_LIMIT (64u << 20) /* bytes of one response body */
+#define ARENA_FIRST (16 * 1024)
+
+/* The core routes: health, metrics and the generic ingest webhook. */
+const es__http_route es__http_routes_core[] = {
+    {"GET", "/healthz", ES__AUTH_PUBLIC, ES__ROLE_NONE, es__http_do_health},
+    {"GET", "/metrics", ES__AUTH_PUBLIC, ES__ROLE_NONE, es__http_do_metrics},
+    {"POST", "/hooks/ingest", ES__AUTH_USER, ES__ROLE_AGENT, es__http_do_ingest},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static const es__http_route *const tables[] = {
+    es__http_routes_core,
+#ifdef ES_ROUTES_HOOKS
+    es__http_routes_hooks,
+#endif
+#ifdef ES_ROUTES_USERS
+    es__http_routes_users,
+#endif
+#ifdef ES_ROUTES_CASES
+    es__http_routes_cases,
+#endif
+#ifdef ES_ROUTES_ALERTS
+    es__http_routes_alerts,
+#endif
+#ifdef ES_ROUTES_SLA
+    es__http_routes_sla,
+#endif
+};
+
+/* Matches path against pattern; the "{}" segments go to rq->param. */
+static int match(const char *pattern, const char *path, es__http_req *rq)
+{
+    size_t n = 0;
+    const char *p = pattern, *u = path;
+    while (*p && *u) {
+        if (p[0] == '{' && p[1] == '}') {
+            size_t len = strcspn(u, "/");
+            if (len == 0 || n == ES__HTTP_MAX_PARAMS)
+                return 0;
+            if (rq) {
+                char *seg = es_arena_strndup(rq->arena, u, len);
+                if (!seg)
+                    return 0;
+                rq->param[n] = seg;
+            }
+            n++;
+            u += len;
+            p += 2;
+        } else if (*p++ != *u++) {
+            return 0;
+        }
+    }
+    if (*p || *u)
+        return 0;
+    if (rq)
+        rq->n_params = n;
+    return 1;
+}
+
+/* The row for method + path, or NULL with *allow listing the methods the
+ * path takes (empty when the path is unknown). */
+static const es__http_route *find(const char *method, const char *path, char *allow,
+                                  size_t size)
+{
+    size_t used = 0;
+    allow[0] = '\0';
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        for (const es__http_route *r = tables[t]; r->method; r++) {
+            if (!match(r->pattern, path, NULL))
+                continue;
+            if (strcmp(r->method, method) == 0)
+                return r;
+            int get = strcmp(r->method, "GET") == 0;
+            if (!strstr(allow, r->method) && used + strlen(r->method) + 9 < size)
+                used += (size_t)snprintf(allow + used, size - used, "%s%s%s", used ? ", " : "",
+                                         r->method, get ? ", HEAD" : "");
+        }
+    return NULL;
+}
+
+/* ---- sending ------------------------------------------------------------------- */
+
+static int send_resp(es_server_t *s, struct MHD_Connection *c, es__http_resp *rs, int head)
+{
+    const char *body = rs->body.data ? rs->body.data : "";
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(rs->body.len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    (void)head; /* libmicrohttpd leaves the body out of a HEAD answer */
+    MHD_add_response_header(r, "Content-Type", rs->type ? rs->type : "application/json");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    for (size_t i = 0; i < rs->n_headers; i++)
+        MHD_add_response_header(r, rs->hname[i], rs->hval[i]);
+    unsigned code = rs->status ? rs->status : 200;
+    enum MHD_Result ret = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    es__http_metrics_status(&s->metrics, code);
+    return ret;
+}
+
+/* See http_int.h. */
+int es__http_dispatch(es_server_t *s, struct MHD_Connection *c, const char *url,
+                      const char *method, const char *body, size_t len, int too_large)
+{
+    es__http_req rq;
+    es__http_resp rs;
+    char allow[64];
+    memset(&rq, 0, sizeof rq);
+    memset(&rs, 0, sizeof rs);
+    es__buf_init(&rs.body, RESP_LIMIT);
+    int head = strcmp(method, "HEAD") == 0;
+    rq.srv = s;
+    rq.conn = c;
+    rq.method = head ? "GET" : method;
+    rq.path = url;
+    rq.arena = es_arena_new(ARENA_FIRST, s->o.max_body * 20 + (4u << 20));
+    const es__http_route *r = rq.arena ? find(rq.method, url, allow, sizeof allow) : NULL;
+    if (!rq.arena) {
+        es__http_error(&rs, 500, "out of memory");
+    } else if (!r && !allow[0]) {
+        es__http_error(&rs, 404, "no such endpoint");
+    } else if (!r) {
+        es__http_error(&rs, 405, "method not allowed");
+        es__http_header_add(&rs, "Allow", allow);
+    } else if (too_large) {
+        es__http_error(&rs, 413, "the body is over the limit");
+    } else {
+        char *copy = es_arena_alloc(rq.arena, len + 1);
+        const char *why = "out of memory";
+        unsigned denied = copy ? 0 : 500;
+        if (copy) {
+            if (len)
+                memcpy(copy, body, len);
+            copy[len] = '\0';
+            rq.body = copy;
+            rq.body_len = len;
+            match(r->pattern, url, &rq);
+            if (r->auth == ES__AUTH_USER)
+                denied = es__http_authenticate(&rq, r, &why);
+        }
+        if (denied) {
+            es__http_error(&rs, denied, why);
+            /* RFC 6750: a token was sent and refused, or none was sent. */
+            if (denied == 401)
+                es__http_header_add(&rs, "WWW-Authenticate",
+                                    es__http_header(&rq, "Authorization")
+                                        ? "Bearer realm=\"earshot\", error=\"invalid_token\""
+                                        : "Bearer realm=\"earshot\"");
+        } else {
+            r->fn(&rq, &rs);
+        }
+    }
+    int ret = send_resp(s, c, &rs, head);
+    es__http_store_return(s, rq.lent_store);
+    es__buf_cleanup(&rs.body);
+    es_arena_free(rq.arena);
+    return ret;
+}
+
+/* ---- helpers for handlers ---------------------------------------------------- */
+
+/* See http_int.h. */
+const char *es__http_header(const es__http_req *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+/* See http_int.h. */
+const char *es__http_arg(const es__http_req *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* See http_int.h. */
+const char *es__http_cookie(const es__http_req *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, name);
+}
+
+/* See http_int.h. */
+void es__http_header_add(es__http_resp *rs, const char *name, const char *value)
+{
+    if (rs->n_headers == ES__HTTP_MAX_HEADERS) {
+        fprintf(stderr, "earshot serve: too many response headers, dropped %s\n", name);
+        return;
+    }
+    rs->hname[rs->n_headers] = name;
+    rs->hval[rs->n_headers++] = value;
+}
+
+/* See http_int.h. */
+void es__http_error(es__http_resp *rs, unsigned status, const char *msg)
+{
+    rs->status = status;
+    rs->type = "application/json";
+    es__buf_reset(&rs->body);
+    es_err rc = es__buf_adds(&rs->body, "{\"error\":");
+    if (rc == ES_OK)
+        rc = es__http_json_str(&rs->body, msg);
+    if (rc == ES_OK)
+        rc = es__buf_adds(&rs->body, "}\n");
+    if (rc)
+        es__buf_reset(&rs->body);
+}
+
+/* See http_int.h: invalid UTF-8 bytes become '?'. */
+es_err es__http_json_str(es__buf *b, const char *s)
+{
+    if (!s)
+        return es__buf_adds(b, "null");
+    size_t len = strlen(s), bad = 0;
+    int utf8 = es_utf8_check(s, len, &bad) == ES_OK;
+    es_err rc = es__buf_addc(b, '"');
+    for (size_t i = 0; rc == ES_OK && i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\')
+            rc = es__buf_printf(b, "\\%c", ch);
+        else if (ch < 0x20)
+            rc = es__buf_printf(b, "\\u%04x", ch);
+        else
+            rc = es__buf_addc(b, ch >= 0x80 && !utf8 ? '?' : (char)ch);
+    }
+    return rc ? rc : es__buf_addc(b, '"');
+}
+
+/* See http_int.h. */
+es_store_t *es__http_store(es__http_req *rq)
+{
+    if (!rq->lent_store)
+        rq->lent_store = es__http_store_borrow(rq->srv);
+    es__http_pooled *p = rq->lent_store;
+    return p ? p->store : NULL;
+}
+
+/* See http_int.h. */
+const struct es_server_opts *es__http_opts(const es__http_req *rq)
+{
+    return &rq->srv->o;
+}
+
+#ifndef ES_HAVE_AUTH
+/* Until auth.c exists: API tokens only, each acting as an admin. */
+#include <time.h>
+unsigned es__http_authenticate(es__http_req *rq, const es__http_route *r, const char **why)
+{
+    (void)r;
+    if (rq->srv->o.no_auth) {
+        rq->who.role = ES__ROLE_ADMIN;
+        rq->who.all_locations = 1;
+        return 0;
+    }
+    const char *h = es__http_header(rq, "Authorization");
+    *why = "a valid API token is needed";
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return 401;
+    h += 7;
+    size_t len = strlen(h);
+    if (len == 0 || len > 256)
+        return 401;
+    uint8_t hash[32];
+    int64_t id = 0;
+    es_server_token_hash(h, len, hash);
+    es_store_t *st = es__http_store(rq);
+    if (!st) {
+        *why = "the store failed";
+        return 500;
+    }
+    es_err rc = es_store_token_verify(st, hash, (int64_t)time(NULL), &id);
+    if (rc) {
+        *why = rc == ES_ENOTFOUND ? "a valid API token is needed" : "the store failed";
+        return rc == ES_ENOTFOUND ? 401 : 500;
+    }
+    rq->who.token_id = id;
+    rq->who.role = ES__ROLE_ADMIN;
+    rq->who.all_locations = 1;
+    return 0;
+}
+
+int es__http_may_see(const es__http_who *who, const char *loc)
+{
+    return who->all_locations;
+}
+#endif

@@ -1,0 +1,80 @@
+/*
+ * sqlite_audit.c - the SQLite backend's audit trail (table audit, schema
+ * step 4) and explicit transactions, reached through the backend's
+ * operation table (sqlite.c) from es_store_audit_* and es_store_begin /
+ * commit / rollback (store_part.c). Every part of the service writes its
+ * audit entries here, inside its own transaction when it has one.
+ */
+#include "store/sqlite_int.h"
+
+/* Appends one entry; "now" when e->at is 0. */
+es_err es__sqlite_audit_add(es_store_t *s, const es_audit_entry *e)
+{
+    es__sqlite *q = s->impl;
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(q->db,
+                                 "INSERT INTO audit(at, user_id, token_id, action, object, detail)"
+                                 " VALUES (CASE WHEN ?1 > 0 THEN ?1 ELSE strftime('%s','now') END,"
+                                 " nullif(?2, 0), nullif(?3, 0), ?4, ?5, ?6)",
+                                 -1, &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, e->at);
+        sqlite3_bind_int64(st, 2, e->user_id);
+        sqlite3_bind_int64(st, 3, e->token_id);
+        sqlite3_bind_text(st, 4, e->action, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, e->object, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, e->detail, -1, SQLITE_STATIC);
+        src = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    return src == SQLITE_DONE ? ES_OK : es__sqlite_fail(s, q->db, src, "writing the audit trail");
+}
+
+/* Lists the newest entries, about one object or all. */
+es_err es__sqlite_audit_list(es_store_t *s, const char *object, size_t limit,
+                             void (*cb)(const es_audit_entry *, void *), void *ud)
+{
+    es__sqlite *q = s->impl;
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(q->db,
+                                 "SELECT id, at, coalesce(user_id, 0), coalesce(token_id, 0),"
+                                 " action, object, detail FROM audit"
+                                 " WHERE ?1 IS NULL OR object = ?1 ORDER BY id DESC LIMIT ?2",
+                                 -1, &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, object, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            es_audit_entry e = {
+                .id = sqlite3_column_int64(st, 0),
+                .at = sqlite3_column_int64(st, 1),
+                .user_id = sqlite3_column_int64(st, 2),
+                .token_id = sqlite3_column_int64(st, 3),
+                .action = (const char *)sqlite3_column_text(st, 4),
+                .object = (const char *)sqlite3_column_text(st, 5),
+                .detail = (const char *)sqlite3_column_text(st, 6),
+            };
+            cb(&e, ud);
+        }
+    }
+    sqlite3_finalize(st);
+    return src == SQLITE_DONE ? ES_OK : es__sqlite_fail(s, q->db, src, "reading the audit trail");
+}
+
+/* BEGIN IMMEDIATE, COMMIT or ROLLBACK, with the cached statements. */
+es_err es__sqlite_tx(es_store_t *s, int what)
+{
+    static const int which[] = {[ES__TX_BEGIN] = Q_BEGIN, [ES__TX_COMMIT] = Q_COMMIT,
+                                [ES__TX_ROLLBACK] = Q_ROLLBACK};
+    static const char *const name[] = {[ES__TX_BEGIN] = "starting a transaction",
+                                       [ES__TX_COMMIT] = "committing",
+                                       [ES__TX_ROLLBACK] = "rolling back"};
+    es__sqlite *q = s->impl;
+    sqlite3_stmt *st = NULL;
+    es_err rc = es__sqlite_stmt(s, which[what], &st);
+    if (rc)
+        return rc;
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    return src == SQLITE_DONE ? ES_OK : es__sqlite_fail(s, q->db, src, name[what]);
+}
