@@ -96,6 +96,9 @@ typedef struct es_mention_s {
     uint64_t fingerprint;     /* near-duplicate fingerprint (simhash), 0 unset */
     const char *duplicate_of; /* "source/external_id" of the earlier
                                  near-duplicate, or NULL */
+    const char *department;   /* the department model's label (issue 5), or
+                                 NULL without a department model */
+    float department_conf;    /* its confidence, 0..1 */
 } es_mention_t;
 
 /* Sets every field to its "absent" value (NULL, 0, followers -1). */

@@ -21,6 +21,7 @@
 
 #include "analyze.h"
 #include "earshot.h"
+#include "learn.h"
 #include "listen.h"
 #include "sentiment.h"
 #include "store.h"
@@ -53,6 +54,27 @@ typedef struct es_server_opts {
     void (*follow_up)(es_store_t *s, int64_t now_ms, void *ud);
     void *follow_up_ud;
     unsigned tick_ms;
+    /* Learned models (issue 5), by task (NULL: none for that task): each
+     * webhook's mentions go through them after the rules (es_learn_apply).
+     * The slots and their files stay the caller's; es_server_reload_models
+     * (SIGHUP, POST /api/v1/models/reload) loads the files again. */
+    es_model_slot_t *models[ES_TASK_COUNT];
+    const char *model_paths[ES_TASK_COUNT];
+    /* Wakes a delivery thread after a handler queued work for it: what is
+     * "replies" (a reply was added) or "alerts". NULL: they poll. */
+    void (*wake)(const char *what, void *ud);
+    void *wake_ud;
+    /* Webhook secrets and settings (src/http/hooks.c, docs/config.md);
+     * NULL or "" turns the endpoint off (it answers 404). */
+    const char *meta_app_secret;   /* POST /hooks/meta: X-Hub-Signature-256 */
+    const char *meta_verify_token; /* GET /hooks/meta: the handshake */
+    const char *twilio_auth_token; /* POST /hooks/twilio: X-Twilio-Signature */
+    const char *public_url;        /* how providers reach us: "https://host" */
+    const char *twilio_url;        /* the exact URL Twilio posts to, when not
+                                    * public_url + "/hooks/twilio" */
+    const char *twilio_reply;      /* an automatic SMS answer, or NULL */
+    const char *twilio_locations;  /* "+15551230001=store-1,+1555...=store-2":
+                                    * the location of SMS sent to each number */
 } es_server_opts;
 
 typedef struct es_server_s es_server_t;
@@ -71,6 +93,24 @@ uint16_t es_server_port(const es_server_t *s);
  * thread and frees the server. Returns ES_OK when every commit succeeded,
  * else the first error. Call from one thread, once. NULL is allowed. */
 es_err es_server_stop(es_server_t *s);
+
+/* Polls the RSS and Atom feeds of store that are due at now (Unix
+ * seconds; es_feed_poll_due, feed.h) and hands their items to the server's
+ * pipeline: analysed and group-committed like a webhook's mentions. store
+ * is the caller's own handle (not the server's). Blocks for the fetches
+ * (up to 20 s a feed): call it from a thread that may wait, every few
+ * seconds (feeds.poll in docs/config.md). *items (may be NULL) receives
+ * the new items stored. Errors: those of es_feed_poll_due. Thread-safe
+ * with respect to the server; one caller per store handle. */
+es_err es_server_poll_feeds(es_server_t *s, es_store_t *store, int64_t now,
+                            size_t *items) ES_WUR;
+
+/* Loads every model file of opts.model_paths again into its slot, each
+ * checked fully before it is swapped in; requests in progress finish with
+ * the model they started with. On a bad file that model stays and err
+ * names the file and the reason (the others are still reloaded). Returns
+ * ES_OK or the first error. Thread-safe. */
+es_err es_server_reload_models(es_server_t *s, char *err, size_t errlen) ES_WUR;
 
 /* API tokens: 32 random bytes written base64url without padding. */
 #define ES_SERVER_TOKEN_LEN 43

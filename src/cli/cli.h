@@ -15,6 +15,7 @@ typedef enum cli_output { CLI_OUT_TABLE = 0, CLI_OUT_CSV, CLI_OUT_JSON } cli_out
 typedef struct cli_ctx {
     const char *db_path; /* --db, default "./earshot.db" */
     int quiet;           /* --quiet: no progress or summaries on stderr */
+    int db_given;        /* --db was on the command line */
 } cli_ctx;
 
 int cmd_ingest(cli_ctx *ctx, int argc, char **argv);
@@ -27,7 +28,17 @@ int cmd_stats(cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);  /* src/cli/demo.c */
 int cmd_serve(cli_ctx *ctx, int argc, char **argv); /* src/cli/serve.c */
 int cmd_token(cli_ctx *ctx, int argc, char **argv); /* src/cli/token.c */
+int cmd_user(cli_ctx *ctx, int argc, char **argv);  /* src/cli/user.c */
 int cmd_train(cli_ctx *ctx, int argc, char **argv); /* src/cli/train.c */
 int cmd_eval(cli_ctx *ctx, int argc, char **argv);  /* src/cli/train.c */
+int cmd_feed(cli_ctx *ctx, int argc, char **argv);  /* src/cli/feed.c */
+int cmd_alert(cli_ctx *ctx, int argc, char **argv); /* src/cli/alert.c */
+int cmd_case(cli_ctx *ctx, int argc, char **argv);  /* src/cli/case.c */
+int cmd_team(cli_ctx *ctx, int argc, char **argv);  /* src/cli/case.c */
+int cmd_route(cli_ctx *ctx, int argc, char **argv); /* src/cli/case.c */
+int cmd_sla(cli_ctx *ctx, int argc, char **argv);      /* src/cli/sla.c */
+int cmd_calendar(cli_ctx *ctx, int argc, char **argv); /* src/cli/sla.c */
+int cmd_reply(cli_ctx *ctx, int argc, char **argv);    /* src/cli/sla.c */
+int cmd_report(cli_ctx *ctx, int argc, char **argv);   /* src/cli/sla.c */
 
 #endif

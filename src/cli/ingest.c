@@ -41,8 +41,9 @@ static const char *const ingest_help[] = {
     "  --commit-log FILE append \"committed M records R line L\" after each commit (ingest)",
     "  --output O        analyze: jsonl (default), csv or table",
     "  --model FILE      a model from `earshot train` (one per task, repeatable): a",
-    "                    sentiment or intent model's label replaces the rules'; analyze prints a",
-    "                    department model's label as \"department\" (not stored yet)",
+    "                    sentiment or intent model's label replaces the rules'; a department",
+    "                    model's label and confidence are stored (\"department\" in analyze);",
+    "                    analyze adds each model's strongest \"features\"",
     "  --db FILE         the store (default ./earshot.db)",
     "  --quiet           no progress and no summary on stderr",
     "",
@@ -147,15 +148,6 @@ static int parse_args(cli_ctx *ctx, const char *cmd, int argc, char **argv, inge
         return CLI_FAIL;
     for (int t = 0; t < ES_TASK_COUNT; t++)
         a->po.models[t] = a->models[t];
-    const es_learn_model_t *sm = a->models[ES_TASK_SENTIMENT], *im = a->models[ES_TASK_INTENT];
-    if (sm && im && es_learn_model_bits(sm) != es_learn_model_bits(im)) {
-        fprintf(stderr,
-                "earshot %s: the sentiment and intent models must be trained with the "
-                "same --bits\n",
-                cmd);
-        free_models(a);
-        return CLI_FAIL;
-    }
     return -1;
 }
 
@@ -186,9 +178,6 @@ int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     int rc = parse_args(ctx, "ingest", argc, argv, &a);
     if (rc >= 0)
         return rc;
-    if (a.models[ES_TASK_DEPARTMENT] && !ctx->quiet)
-        fprintf(stderr, "earshot ingest: note: the store has no department field yet; the "
-                        "department model is not applied\n");
     es_store_t *s = cli_store_open(ctx);
     if (!s) {
         free_models(&a);
@@ -213,26 +202,19 @@ int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
 
 static const char *const analyze_cols[] = {
     "source", "id",      "sentiment", "compound", "pos",          "neu",   "neg",       "intent",
-    "brands", "queries", "cues",      "flags",    "duplicate_of", "rules", "department"};
+    "brands", "queries", "cues",      "flags",    "duplicate_of", "rules", "department",
+    "department_conf", "features"};
 #define N_COLS (sizeof analyze_cols / sizeof *analyze_cols)
+#define N_BASE (N_COLS - 3) /* without a model */
+#define N_EXPLAIN 5         /* features shown per model */
 
 typedef struct emitter {
     cli_out *out;
     const cli_listen *l;
-    const es_learn_model_t *dept; /* --model of the department task, or NULL */
-    es_learn_feat_t *feat;        /* its features, and their scratch */
-    es_arena_t *arena;
+    es_learn_model_t *const *models; /* --model of each task, NULL when none */
+    int any_model, dept;
+    es_arena_t *arena; /* the explanations' scratch */
 } emitter;
-
-/* The department model's label for m, or NULL when it fails. */
-static const char *department_of(emitter *e, const es_mention_t *m)
-{
-    es_arena_reset(e->arena);
-    if (es_learn_features(e->feat, m, e->arena) != ES_OK)
-        return NULL;
-    int k = es_learn_predict(e->dept, e->feat, NULL);
-    return k >= 0 ? es_learn_model_label(e->dept, (size_t)k) : NULL;
-}
 
 /* Writes one analysed mention as a row of analyze_cols. */
 static int emit_result(void *ud, const es_mention_t *m)
@@ -260,8 +242,14 @@ static int emit_result(void *ud, const es_mention_t *m)
     cli_out_csvlist(e->out, es_flags_format(m->flags, flags, sizeof flags));
     cli_out_str(e->out, m->duplicate_of);
     cli_out_str(e->out, m->rules ? m->rules : "");
-    if (e->dept)
-        cli_out_str(e->out, department_of(e, m));
+    if (e->dept) {
+        cli_out_str(e->out, m->department);
+        cli_out_num(e->out, m->department_conf, 4);
+    }
+    if (e->any_model) {
+        es_arena_reset(e->arena);
+        cli_out_json(e->out, cli_models_explain(e->models, m, e->arena, N_EXPLAIN, 1));
+    }
     if (cli_out_end_row(e->out)) {
         fprintf(stderr, "earshot analyze: writing the results failed\n");
         return -1;
@@ -293,11 +281,16 @@ int cmd_analyze(cli_ctx *ctx, int argc, char **argv)
         return CLI_FAIL;
     }
     es_store_close(s);
-    const es_learn_model_t *dept = a.models[ES_TASK_DEPARTMENT];
-    emitter e = {cli_out_new(stdout, a.out, analyze_cols, dept ? N_COLS : N_COLS - 1), &l, dept,
-                 NULL, NULL};
-    if (dept && (!(e.feat = es_learn_feat_new(es_learn_model_bits(dept))) ||
-                 !(e.arena = es_arena_new(0, 0)))) {
+    /* The base columns, then department and its confidence with a department
+     * model, then the features with any model. */
+    const char *cols[N_COLS];
+    size_t nc = 0;
+    int any = a.n_models > 0, dept = a.models[ES_TASK_DEPARTMENT] != NULL;
+    for (size_t i = 0; i < N_COLS; i++)
+        if (i < N_BASE || (i < N_COLS - 1 && dept) || (i == N_COLS - 1 && any))
+            cols[nc++] = analyze_cols[i];
+    emitter e = {cli_out_new(stdout, a.out, cols, nc), &l, a.models, any, dept, NULL};
+    if (any && !(e.arena = es_arena_new(0, 0))) {
         fprintf(stderr, "earshot analyze: out of memory\n");
         rc = CLI_FAIL;
     } else if (!e.out) {
@@ -314,7 +307,6 @@ int cmd_analyze(cli_ctx *ctx, int argc, char **argv)
             summary("analysed", &st, 0);
     }
     cli_out_free(e.out);
-    es_learn_feat_free(e.feat);
     es_arena_free(e.arena);
     cli_listen_cleanup(&l);
     free_models(&a);

@@ -28,8 +28,18 @@ static const command commands[] = {
     {"demo", cmd_demo, "generate demo data files"},
     {"serve", cmd_serve, "receive mentions over HTTP and store them (docs/api.md)"},
     {"token", cmd_token, "create or list API tokens for the server"},
+    {"user", cmd_user, "add, list, disable users and set their passwords"},
     {"train", cmd_train, "train a sentiment, intent or department model on labelled data"},
     {"eval", cmd_eval, "evaluate a trained model on labelled data"},
+    {"feed", cmd_feed, "add, list and poll RSS and Atom feeds"},
+    {"alert", cmd_alert, "alert rules, destinations, alerts; scan and deliver"},
+    {"case", cmd_case, "the inbox: list, show, assign, resolve, note, tag, merge cases"},
+    {"team", cmd_team, "add and list teams and their members"},
+    {"route", cmd_route, "add and list the rules that route new cases to teams"},
+    {"sla", cmd_sla, "SLA policies by priority, a case's due times, the SLA check"},
+    {"calendar", cmd_calendar, "add and list business-hours calendars for SLAs"},
+    {"reply", cmd_reply, "answer a case; list replies; channel endpoints; deliver"},
+    {"report", cmd_report, "reports: response times by channel, team, location, followers"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
@@ -61,13 +71,13 @@ int main(int argc, char **argv)
                                          {"help", no_argument, NULL, O_HELP},
                                          {"version", no_argument, NULL, O_VERSION},
                                          {NULL, 0, NULL, 0}};
-    cli_ctx ctx = {"./earshot.db", 0};
+    cli_ctx ctx = {"./earshot.db", 0, 0};
     int c;
     opterr = 0;
     /* "+": stop at the command name; what follows is the command's. */
     while ((c = getopt_long(argc, argv, "+:hqV", opts, NULL)) != -1) {
         switch (c) {
-        case O_DB: ctx.db_path = optarg; break;
+        case O_DB: ctx.db_path = optarg; ctx.db_given = 1; break;
         case 'q':
         case O_QUIET: ctx.quiet = 1; break;
         case 'h':

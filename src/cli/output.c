@@ -337,6 +337,28 @@ void cli_out_list(cli_out *o, const char *const *items, size_t n)
     es_free(s);
 }
 
+void cli_out_json(cli_out *o, struct json_t *j)
+{
+    if (!j) {
+        o->err = 1;
+        put_cell(o, "", NULL);
+        return;
+    }
+    if (o->fmt == CLI_OUT_JSON) {
+        put_cell(o, NULL, j);
+        return;
+    }
+    size_t need = json_dumpb(j, NULL, 0, JSON_COMPACT);
+    char *text = need ? es_malloc(need + 1) : NULL;
+    if (text)
+        text[json_dumpb(j, text, need, JSON_COMPACT)] = '\0';
+    else
+        o->err = 1;
+    put_cell(o, text ? text : "", NULL);
+    es_free(text);
+    json_decref(j);
+}
+
 void cli_out_ids(cli_out *o, const uint32_t *ids, size_t n)
 {
     if (o->fmt == CLI_OUT_JSON) {

@@ -33,6 +33,10 @@ void cli_out_int(cli_out *o, long long v);
 void cli_out_bool(cli_out *o, int v);
 /* A list: a JSON array of strings, or the items joined by "," elsewhere. */
 void cli_out_list(cli_out *o, const char *const *items, size_t n);
+/* Any JSON value (the writer takes the reference; NULL counts as out of
+ * memory): itself in JSON, its compact text elsewhere. */
+struct json_t;
+void cli_out_json(cli_out *o, struct json_t *j);
 /* A list of numbers: a JSON array, or joined by "," elsewhere. */
 void cli_out_ids(cli_out *o, const uint32_t *ids, size_t n);
 /* A list given as one comma-separated string ("repeat,churn"; "" or NULL for

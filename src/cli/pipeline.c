@@ -169,55 +169,8 @@ typedef struct worker {
     pipe_t *p;
     pthread_t tid;
     es_analyzer_t *an;
-    es_learn_feat_t *feat; /* when a sentiment or intent model is given */
+    es_learn_feat_t *feat; /* when a model is given */
 } worker_t;
-
-/* The label the model of task predicts for the features in w->feat, and
- * its confidence; NULL when there is no such model. */
-static const char *predict_task(worker_t *w, es_learn_task task, double *conf)
-{
-    const es_learn_model_t *model = w->p->o->models[task];
-    if (!model)
-        return NULL;
-    int k = es_learn_predict(model, w->feat, conf);
-    return k >= 0 ? es_learn_model_label(model, (size_t)k) : NULL;
-}
-
-/* Applies the sentiment and intent models (--model) to m, from one set of
- * features: their labels replace the rules' (the compound stays the
- * rules', for the explanation) and are recorded in rules
- * ("model:sentiment:negative:0.93"). A model label that is not a polarity
- * or intent name leaves the rules' label. ES_ENOMEM, ES_EUTF8. */
-static es_err apply_models(worker_t *w, es_arena_t *a, es_mention_t *m)
-{
-    double cs = 0, ci = 0;
-    es_polarity pol;
-    es_intent intent;
-    es_err rc = es_learn_features(w->feat, m, a);
-    if (rc)
-        return rc;
-    const char *s = predict_task(w, ES_TASK_SENTIMENT, &cs);
-    const char *i = predict_task(w, ES_TASK_INTENT, &ci);
-    if (s && es_polarity_parse(s, &pol) != ES_OK)
-        s = NULL;
-    if (i && es_intent_parse(i, &intent) != ES_OK)
-        i = NULL;
-    if (!s && !i)
-        return ES_OK;
-    const char *r = m->rules ? m->rules : "";
-    if (s) {
-        m->sentiment.label = pol;
-        r = es_arena_printf(a, "%s%smodel:sentiment:%s:%.2f", r, *r ? ";" : "", s, cs);
-    }
-    if (i && r) {
-        m->intent = intent;
-        r = es_arena_printf(a, "%s%smodel:intent:%s:%.2f", r, *r ? ";" : "", i, ci);
-    }
-    if (!r)
-        return ES_ENOMEM;
-    m->rules = r;
-    return ES_OK;
-}
 
 /* Understands one mention (es_analyzer_run), then applies the models.
  * ES_REJECTED with *reason for a text the scorer refuses; ES_ENOMEM. */
@@ -225,7 +178,7 @@ static es_err analyse_one(worker_t *w, es_arena_t *a, es_mention_t *m, const cha
 {
     es_err rc = es_analyzer_run(w->an, m, a, reason);
     if (rc == ES_OK && w->feat)
-        rc = apply_models(w, a, m);
+        rc = es_learn_apply((const es_learn_model_t *const *)w->p->o->models, w->feat, m, a);
     return rc;
 }
 
@@ -541,9 +494,9 @@ static int start_workers(pipe_t *p, worker_t *w, int n, int *started)
             return -1;
         const es_learn_model_t *sm = p->o->models[ES_TASK_SENTIMENT];
         const es_learn_model_t *im = p->o->models[ES_TASK_INTENT];
-        if (sm && im && es_learn_model_bits(sm) != es_learn_model_bits(im))
-            return -1; /* refused by the command before */
-        if ((sm || im) && !(w[i].feat = es_learn_feat_new(es_learn_model_bits(sm ? sm : im))))
+        const es_learn_model_t *dm = p->o->models[ES_TASK_DEPARTMENT];
+        /* Features serve models of any size: one buffer for all. */
+        if ((sm || im || dm) && !(w[i].feat = es_learn_feat_new(ES_LEARN_DEFAULT_BITS)))
             return -1;
     }
     for (int i = 0; i < n; i++) {

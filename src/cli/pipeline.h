@@ -65,7 +65,7 @@ typedef struct cli_pipeline_opts {
     int quiet;
     /* --model: the learned model of each task, or NULL. A sentiment or
      * intent model's label replaces the rules' (the compound stays the
-     * rules'); the department model is not applied here. */
+     * rules'); the department model sets the mention's department. */
     const es_learn_model_t *models[ES_TASK_COUNT];
 } cli_pipeline_opts;
 
@@ -89,5 +89,14 @@ int cli_pipeline_run(const cli_pipeline_opts *o, const cli_listen *listen, cli_p
  * Returns 0, or -1 (said on stderr, nothing loaded) for a bad file or two
  * models of one task. Free each with es_learn_model_free. */
 int cli_models_load(const char *const *paths, int n, es_learn_model_t **models);
+
+/* The explanation of m under every model of models[ES_TASK_COUNT] (NULL
+ * skipped), k features each (src/cli/train.c). flat: a JSON array of
+ * {"task", "f", "w"} (analyze's "features"); else an array of {"task",
+ * "label", "confidence", "features": [{"f", "w"}]} (score). NULL when out
+ * of memory or the text is refused. a is scratch. */
+struct json_t;
+struct json_t *cli_models_explain(es_learn_model_t *const *models, const es_mention_t *m,
+                                  es_arena_t *a, size_t k, int flat);
 
 #endif

@@ -3,7 +3,8 @@
  * scores one text and explains the score token by token (the valence each
  * token contributed and the rules that changed it), then the intent, cues and
  * flags the classifier sees in it. For tuning rules and for answering "why was
- * this labelled negative?".
+ * this labelled negative?". With --model (issue 5), each learned model's
+ * label, confidence and strongest features follow.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -12,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/pipeline.h"
 #include "cli/util.h"
 #include "earshot/analyze.h"
 #include "earshot/arena.h"
@@ -24,6 +26,8 @@ static const char *const score_help[] = {
     "Scores TEXT and explains the score token by token.",
     "  --mode M     care (default: VADER extended for customer care) or vader",
     "  --output O   table (default), csv (the tokens) or json (one object)",
+    "  --model FILE a model from `earshot train` (one per task, repeatable): its label,",
+    "               confidence and strongest features",
     NULL};
 
 static const char *const token_cols[] = {"token", "valence", "why"};
@@ -75,7 +79,8 @@ static json_t *name_array(const char *joined)
 
 /* The JSON form: one object with the scores and an array of tokens. */
 static int print_json(FILE *fp, const es_mention_t *m, es_sent_mode mode,
-                      const es_explain_item *items, size_t n, const char *summary)
+                      const es_explain_item *items, size_t n, const char *summary,
+                      json_t *models)
 {
     char cues[128], flags[128];
     json_t *toks = json_array();
@@ -91,6 +96,8 @@ static int print_json(FILE *fp, const es_mention_t *m, es_sent_mode mode,
         es_intent_name(m->intent), "cues", name_array(es_cues_format(m->cues, cues, sizeof cues)),
         "flags", name_array(es_flags_format(m->flags, flags, sizeof flags)), "rules",
         m->rules ? m->rules : "", "summary", summary ? summary : "", "tokens", toks);
+    if (o && models)
+        json_object_set(o, "models", models);
     int rc = -1;
     if (o && json_dumpf(o, fp, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) == 0)
         rc = 0;
@@ -99,13 +106,36 @@ static int print_json(FILE *fp, const es_mention_t *m, es_sent_mode mode,
     return rc || fflush(fp) != 0 ? -1 : 0;
 }
 
+/* The models' part of the table form: one line a model, then its
+ * strongest features. */
+static int print_models(FILE *fp, json_t *models)
+{
+    size_t i, j;
+    json_t *mo, *f;
+    json_array_foreach(models, i, mo) {
+        fprintf(fp, "\nmodel %s: %s (confidence %.4f)\n",
+                json_string_value(json_object_get(mo, "task")),
+                json_string_value(json_object_get(mo, "label")),
+                json_real_value(json_object_get(mo, "confidence")));
+        json_array_foreach(json_object_get(mo, "features"), j, f)
+            fprintf(fp, "  %-32s %+.4f\n", json_string_value(json_object_get(f, "f")),
+                    json_real_value(json_object_get(f, "w")));
+    }
+    return fflush(fp) != 0 ? -1 : 0;
+}
+
 int cmd_score(cli_ctx *ctx, int argc, char **argv)
 {
-    enum { O_MODE = 256, O_OUTPUT, O_DB, O_QUIET, O_HELP };
+    enum { O_MODE = 256, O_OUTPUT, O_DB, O_QUIET, O_MODEL, O_HELP };
     static const struct option opts[] = {
         {"mode", required_argument, NULL, O_MODE}, {"output", required_argument, NULL, O_OUTPUT},
         {"db", required_argument, NULL, O_DB},     {"quiet", no_argument, NULL, O_QUIET},
+        {"model", required_argument, NULL, O_MODEL},
         {"help", no_argument, NULL, O_HELP},       {NULL, 0, NULL, 0}};
+    const char *model_paths[ES_TASK_COUNT];
+    int n_models = 0;
+    es_learn_model_t *models[ES_TASK_COUNT] = {NULL};
+    json_t *explained = NULL;
     es_sent_mode mode = ES_MODE_CARE;
     cli_output fmt = CLI_OUT_TABLE;
     const es_lexicon_t *lex = NULL;
@@ -127,6 +157,11 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
             break;
         case O_DB: ctx->db_path = optarg; break;
         case O_QUIET: ctx->quiet = 1; break;
+        case O_MODEL:
+            if (n_models == ES_TASK_COUNT)
+                return cli_usage("score", "at most %d --model (one per task)", ES_TASK_COUNT);
+            model_paths[n_models++] = optarg;
+            break;
         case 'h':
         case O_HELP: return cli_help(score_help);
         case ':': return cli_usage("score", "%s needs a value", argv[optind - 1]);
@@ -141,6 +176,8 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
         fprintf(stderr, "earshot score: invalid UTF-8 at byte %zu\n", bad);
         return CLI_FAIL;
     }
+    if (cli_models_load(model_paths, n_models, models) != 0)
+        return CLI_FAIL;
     es_err rc = es_lexicon_builtin(&lex);
     if (rc == ES_OK && !(sc = es_scorer_new(lex, mode)))
         rc = ES_ENOMEM;
@@ -160,10 +197,19 @@ int cmd_score(cli_ctx *ctx, int argc, char **argv)
     size_t n = 0;
     const char *summary = NULL;
     const es_explain_item *items = es_scorer_explain(sc, &n, &summary);
-    int wrc = fmt == CLI_OUT_JSON ? print_json(stdout, &m, mode, items, n, summary)
+    if (n_models > 0 && !(explained = cli_models_explain(models, &m, a, 10, 0))) {
+        fprintf(stderr, "earshot score: explaining the models failed (out of memory)\n");
+        goto out;
+    }
+    int wrc = fmt == CLI_OUT_JSON ? print_json(stdout, &m, mode, items, n, summary, explained)
                                   : print_table(stdout, fmt, &m, mode, items, n, summary);
+    if (wrc == 0 && explained && fmt == CLI_OUT_TABLE)
+        wrc = print_models(stdout, explained);
     status = wrc ? CLI_FAIL : CLI_OK;
 out:
+    json_decref(explained);
+    for (int t = 0; t < ES_TASK_COUNT; t++)
+        es_learn_model_free(models[t]);
     es_arena_free(a);
     es_scorer_free(sc);
     return status;

@@ -7,21 +7,28 @@
  * of each row (--label-column), read here with libcsv from the record the
  * reader cut. Each text is scored and classified by the rules, then turned
  * into features (src/learn/). train reports k-fold cross-validation and
- * saves the model; eval reports the same figures for a saved model. Also
- * here: cli_models_load, which `analyze` and `ingest --model` use.
+ * saves the model; eval reports the same figures for a saved model.
+ * `train --from-feedback` learns from the agents' corrections kept in the
+ * store (table labels, es_store_labels_each) as well, alone or with a CSV:
+ * a corrected mention's newest label replaces the CSV's label for the same
+ * source and id. Also here: cli_models_load, which `analyze` and
+ * `ingest --model` use.
  */
 #include <csv.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "cli/pipeline.h"
 #include "cli/util.h"
 #include "earshot/analyze.h"
 #include "earshot/learn.h"
+#include "earshot/store.h"
 
 #define MAX_EXCLUDE 16
 
@@ -35,10 +42,12 @@ typedef struct train_args {
     int n_exclude;
     long folds, bits, seed;
     double c;
+    int from_feedback;
 } train_args;
 
 static const char *const train_help[] = {
     "usage: earshot train --task sentiment|intent|department --data FILE [options] --out MODEL",
+    "       earshot train --task T --from-feedback [--data FILE] [options] --out MODEL",
     "       earshot eval --model MODEL --data FILE [options]",
     "",
     "train learns a linear model (logistic regression over hashed word and character",
@@ -54,6 +63,8 @@ static const char *const train_help[] = {
     "  --cost C            liblinear's C (train; default 4)",
     "  --seed N            the fold shuffle's seed (default 1)",
     "  --mode M            the rules' sentiment mode: care (default) or vader",
+    "  --from-feedback     train on the agents' corrections in the store (--db) too; a",
+    "                      corrected mention's label overrides the CSV's for its id",
     "",
     "Exit status: 0 ok, 1 usage error, 2 failure.",
     NULL};
@@ -74,6 +85,7 @@ static int parse_args(const char *cmd, int argc, char **argv, train_args *a)
         O_COST,
         O_SEED,
         O_MODE,
+        O_FEEDBACK,
         O_HELP
     };
     static const struct option opts[] = {{"task", required_argument, NULL, O_TASK},
@@ -88,6 +100,7 @@ static int parse_args(const char *cmd, int argc, char **argv, train_args *a)
                                          {"cost", required_argument, NULL, O_COST},
                                          {"seed", required_argument, NULL, O_SEED},
                                          {"mode", required_argument, NULL, O_MODE},
+                                         {"from-feedback", no_argument, NULL, O_FEEDBACK},
                                          {"help", no_argument, NULL, O_HELP},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -138,6 +151,7 @@ static int parse_args(const char *cmd, int argc, char **argv, train_args *a)
             if (es_sent_mode_parse(optarg, &a->mode))
                 return cli_usage(cmd, "unknown mode '%s' (care or vader)", optarg);
             break;
+        case O_FEEDBACK: a->from_feedback = 1; break;
         case 'h':
         case O_HELP: return cli_help(train_help);
         case ':': return cli_usage(cmd, "%s needs a value", argv[optind - 1]);
@@ -146,8 +160,8 @@ static int parse_args(const char *cmd, int argc, char **argv, train_args *a)
     }
     if (optind != argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!a->data)
-        return cli_usage(cmd, "give the labelled data with --data FILE");
+    if (!a->data && !a->from_feedback)
+        return cli_usage(cmd, "give the labelled data with --data FILE (or --from-feedback)");
     return -1;
 }
 
@@ -225,7 +239,27 @@ typedef struct reader_ctx {
     es_learn_feat_t *feat;
     es_arena_t *arena;
     size_t skipped, rejected;
+    char **keys; /* corrected mentions' "source\x1fid", sorted: their CSV rows */
+    size_t n_keys;
+    size_t overridden; /* CSV rows whose label a correction replaced */
 } reader_ctx;
+
+/* Orders keys for qsort and bsearch. */
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether the store holds a correction for the mention m of the CSV. */
+static int corrected(const reader_ctx *rc, const es_mention_t *m)
+{
+    char key[2 * ES_MAX_FIELD + 2];
+    if (!rc->n_keys || !m->source || !m->external_id)
+        return 0;
+    snprintf(key, sizeof key, "%s\x1f%s", m->source, m->external_id);
+    const char *k = key;
+    return bsearch(&k, rc->keys, rc->n_keys, sizeof *rc->keys, key_cmp) != NULL;
+}
 
 /* Analyses one decoded mention and adds it with its label to d. */
 static es_err add_example(reader_ctx *rc, es_mention_t *m, const char *label, es_learn_data_t *d)
@@ -289,6 +323,10 @@ static int read_rows(const char *cmd, const train_args *a, FILE *fp, int col, re
             rc->rejected++;
             continue;
         }
+        if (e == ES_OK && corrected(rc, &ms[0])) {
+            rc->overridden++;
+            continue;
+        }
         if (e == ES_OK)
             e = add_example(rc, &ms[0], f.value, d);
         if (e != ES_OK)
@@ -302,43 +340,164 @@ static int read_rows(const char *cmd, const train_args *a, FILE *fp, int col, re
     return 0;
 }
 
-/* Loads the labelled data of a->data, with features of 2^bits buckets.
- * Returns NULL on failure (said on stderr). */
+/* ---- the agents' corrections (--from-feedback) ------------------------------ */
+
+/* The corrections of one task read from the store, with copies of their
+ * strings (the store's are valid only during its callback). */
+typedef struct feedback {
+    es_learn_task task;
+    char **key, **text, **label;
+    size_t n, cap;
+    int oom;
+} feedback;
+
+static void feedback_free(feedback *fb)
+{
+    for (size_t i = 0; i < fb->n; i++) {
+        es_free(fb->key[i]);
+        es_free(fb->text[i]);
+        es_free(fb->label[i]);
+    }
+    es_free(fb->key);
+    es_free(fb->text);
+    es_free(fb->label);
+    memset(fb, 0, sizeof *fb);
+}
+
+/* es_store_labels_each callback: keeps one corrected mention. */
+static int feedback_add(const es_label_example *e, void *ud)
+{
+    feedback *fb = ud;
+    char key[2 * ES_MAX_FIELD + 2];
+    if (fb->n == fb->cap) {
+        size_t cap = fb->cap ? 2 * fb->cap : 256;
+        char **k = es_realloc(fb->key, cap * sizeof *k);
+        if (k)
+            fb->key = k;
+        char **t = k ? es_realloc(fb->text, cap * sizeof *t) : NULL;
+        if (t)
+            fb->text = t;
+        char **l = t ? es_realloc(fb->label, cap * sizeof *l) : NULL;
+        if (!l)
+            return fb->oom = 1;
+        fb->label = l;
+        fb->cap = cap;
+    }
+    snprintf(key, sizeof key, "%s\x1f%s", e->source ? e->source : "",
+             e->external_id ? e->external_id : "");
+    fb->key[fb->n] = es_strdup(key);
+    fb->text[fb->n] = es_strdup(e->text);
+    fb->label[fb->n] = es_strdup(e->label);
+    if (!fb->key[fb->n] || !fb->text[fb->n] || !fb->label[fb->n]) {
+        es_free(fb->key[fb->n]);
+        es_free(fb->text[fb->n]);
+        es_free(fb->label[fb->n]);
+        return fb->oom = 1;
+    }
+    fb->n++;
+    return 0;
+}
+
+/* Reads the corrections of a->task from the store at ctx->db_path into fb.
+ * Returns 0, or -1 (said on stderr). */
+static int feedback_read(const cli_ctx *ctx, const char *cmd, const train_args *a, feedback *fb)
+{
+    memset(fb, 0, sizeof *fb);
+    fb->task = a->task;
+    es_store_t *s = cli_store_open(ctx);
+    if (!s)
+        return -1;
+    es_err e = es_store_labels_each(s, es_learn_task_name(a->task), feedback_add, fb);
+    if (e || fb->oom)
+        fprintf(stderr, "earshot %s: reading the corrections: %s\n", cmd,
+                fb->oom ? "out of memory" : es_store_errmsg(s));
+    es_store_close(s);
+    if (e || fb->oom) {
+        feedback_free(fb);
+        return -1;
+    }
+    return 0;
+}
+
+/* Adds every correction of fb (not --exclude'd) to d. Returns 0 or -1. */
+static int feedback_examples(const char *cmd, const train_args *a, const feedback *fb,
+                             reader_ctx *rc, es_learn_data_t *d)
+{
+    for (size_t i = 0; i < fb->n; i++) {
+        es_mention_t m;
+        if (excluded(a, fb->label[i])) {
+            rc->skipped++;
+            continue;
+        }
+        es_mention_init(&m);
+        m.text = fb->text[i];
+        es_arena_reset(rc->arena);
+        es_err e = add_example(rc, &m, fb->label[i], d);
+        if (e == ES_EUTF8 || e == ES_REJECTED) {
+            rc->rejected++;
+        } else if (e) {
+            fprintf(stderr, "earshot %s: a correction: %s\n", cmd, es_strerror(e));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Loads the labelled data: the corrections of fb (may be NULL), then the
+ * rows of a->data (may be NULL with fb) that no correction overrides,
+ * with features of 2^bits buckets. Returns NULL on failure (said on
+ * stderr). */
 static es_learn_data_t *load_data(const char *cmd, const train_args *a, unsigned bits,
-                                  const char *label_col, int quiet)
+                                  const char *label_col, int quiet, const feedback *fb)
 {
     const es_lexicon_t *lex;
     reader_ctx rc = {0};
     es_learn_data_t *d = NULL;
-    FILE *fp = fopen(a->data, "rb");
-    if (!fp) {
-        fprintf(stderr, "earshot %s: cannot open %s\n", cmd, a->data);
-        return NULL;
+    FILE *fp = NULL;
+    int col = -1, ok = 0;
+    if (a->data) {
+        if (!(fp = fopen(a->data, "rb"))) {
+            fprintf(stderr, "earshot %s: cannot open %s\n", cmd, a->data);
+            return NULL;
+        }
+        if ((col = header_column(fp, label_col)) < 0) {
+            fprintf(stderr, "earshot %s: %s: no column '%s' in the header (see --label-column)\n",
+                    cmd, a->data, label_col);
+            fclose(fp);
+            return NULL;
+        }
     }
-    int col = header_column(fp, label_col);
-    if (col < 0) {
-        fprintf(stderr, "earshot %s: %s: no column '%s' in the header (see --label-column)\n", cmd,
-                a->data, label_col);
-        fclose(fp);
-        return NULL;
+    if (fb && fb->n) {
+        rc.keys = fb->key;
+        rc.n_keys = fb->n;
+        qsort(fb->key, fb->n, sizeof *fb->key, key_cmp);
     }
     if (es_lexicon_builtin(&lex) || !(rc.scorer = es_scorer_new(lex, a->mode)) ||
         !(rc.feat = es_learn_feat_new(bits)) || !(rc.arena = es_arena_new(0, 0)) ||
-        !(d = es_learn_data_new(bits))) {
+        !(d = es_learn_data_new(bits)))
         fprintf(stderr, "earshot %s: out of memory or no lexicon\n", cmd);
-    } else if (read_rows(cmd, a, fp, col, &rc, d) != 0) {
+    else if (fb && feedback_examples(cmd, a, fb, &rc, d) != 0)
+        ;
+    else if (fp && read_rows(cmd, a, fp, col, &rc, d) != 0)
+        ;
+    else
+        ok = 1;
+    if (ok && !quiet) {
+        fprintf(stderr,
+                "earshot %s: %zu labelled texts (%zu corrections from the store, overriding %zu "
+                "CSV rows); %zu skipped (empty or excluded label), %zu rejected\n",
+                cmd, es_learn_data_size(d), fb ? fb->n : 0, rc.overridden, rc.skipped,
+                rc.rejected);
+    }
+    if (!ok) {
         es_learn_data_free(d);
         d = NULL;
-    } else if (!quiet) {
-        fprintf(stderr,
-                "earshot %s: %zu labelled texts; %zu rows skipped (empty or excluded "
-                "label), %zu rejected\n",
-                cmd, es_learn_data_size(d), rc.skipped, rc.rejected);
     }
     es_arena_free(rc.arena);
     es_learn_feat_free(rc.feat);
     es_scorer_free(rc.scorer);
-    fclose(fp);
+    if (fp)
+        fclose(fp);
     return d;
 }
 
@@ -392,7 +551,13 @@ int cmd_train(cli_ctx *ctx, int argc, char **argv)
     if (!a.has_task || !a.out)
         return cli_usage("train", "give --task and --out FILE");
     const char *col = a.label_col ? a.label_col : es_learn_task_name(a.task);
-    es_learn_data_t *d = load_data("train", &a, (unsigned)a.bits, col, ctx->quiet);
+    feedback fb;
+    if (a.from_feedback && feedback_read(ctx, "train", &a, &fb) != 0)
+        return CLI_FAIL;
+    es_learn_data_t *d =
+        load_data("train", &a, (unsigned)a.bits, col, ctx->quiet, a.from_feedback ? &fb : NULL);
+    if (a.from_feedback)
+        feedback_free(&fb);
     if (!d)
         return CLI_FAIL;
     rc = CLI_FAIL;
@@ -443,7 +608,11 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv)
         return CLI_FAIL;
     }
     const char *col = a.label_col ? a.label_col : es_learn_task_name(es_learn_model_task(m));
-    es_learn_data_t *d = load_data("eval", &a, es_learn_model_bits(m), col, ctx->quiet);
+    if (a.from_feedback || !a.data) {
+        es_learn_model_free(m);
+        return cli_usage("eval", "eval takes --data FILE (not --from-feedback)");
+    }
+    es_learn_data_t *d = load_data("eval", &a, es_learn_model_bits(m), col, ctx->quiet, NULL);
     rc = CLI_FAIL;
     if (d && es_learn_evaluate(m, d, &ev) == ES_OK) {
         char title[512];
@@ -486,4 +655,46 @@ fail:
         models[t] = NULL;
     }
     return -1;
+}
+
+/* One model's explanation of m, appended to arr: flat items {"task", "f",
+ * "w"}, or one {"task", "label", "confidence", "features"} object. */
+static int explain_one(const es_learn_model_t *model, const es_mention_t *m, es_arena_t *a,
+                       size_t k, int flat, json_t *arr)
+{
+    es_learn_explanation ex;
+    const char *task = es_learn_task_name(es_learn_model_task(model));
+    if (es_model_explain(model, m, k, a, &ex) != ES_OK)
+        return -1;
+    json_t *feats = flat ? arr : json_array();
+    if (!feats)
+        return -1;
+    for (size_t i = 0; i < ex.n; i++) {
+        double w = cli_round(ex.f[i].w, 4);
+        json_t *o = flat ? json_pack("{s:s, s:s, s:f}", "task", task, "f", ex.f[i].f, "w", w)
+                         : json_pack("{s:s, s:f}", "f", ex.f[i].f, "w", w);
+        if (!o || json_array_append_new(feats, o) != 0) {
+            if (!flat)
+                json_decref(feats);
+            return -1;
+        }
+    }
+    if (flat)
+        return 0;
+    json_t *o = json_pack("{s:s, s:s, s:f, s:o}", "task", task, "label",
+                          es_learn_model_label(model, (size_t)ex.label), "confidence",
+                          cli_round(ex.confidence, 4), "features", feats);
+    return o && json_array_append_new(arr, o) == 0 ? 0 : -1;
+}
+
+json_t *cli_models_explain(es_learn_model_t *const *models, const es_mention_t *m, es_arena_t *a,
+                           size_t k, int flat)
+{
+    json_t *arr = json_array();
+    for (int t = 0; arr && t < ES_TASK_COUNT; t++)
+        if (models[t] && explain_one(models[t], m, a, k, flat, arr) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    return arr;
 }

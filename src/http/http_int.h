@@ -58,6 +58,7 @@ typedef struct es__http_job {
     size_t inserted; /* result: how many were new */
     es_err rc;       /* result: ES_OK once committed */
     int done;
+    pthread_cond_t cv; /* signalled when done (inbox.c's) */
 } es__http_job;
 
 typedef struct es__http_inbox es__http_inbox;
@@ -209,8 +210,46 @@ es_err es__http_json_str(es__buf *b, const char *s) ES_WUR;
  * NULL when the database cannot be opened (answer 500). */
 es_store_t *es__http_store(es__http_req *rq);
 
+/* Answers a store error rc of s: 404 (with not_found, or the store's
+ * message when NULL), 409 for a duplicate, 400 with the store's message for
+ * what describes the request (ES_EINVAL, ES_ELIMIT, ES_EUTF8, ES_EPARSE),
+ * 503 with Retry-After for a busy database, else 500 without details. */
+void es__http_store_error(es__http_resp *rs, es_store_t *s, es_err rc, const char *not_found);
+
+/* es__http_store, answering 500 when there is no handle (then NULL). */
+es_store_t *es__http_store_or_500(es__http_req *rq, es__http_resp *rs);
+
+/* Wakes the delivery thread `what` ("replies", "alerts") through the
+ * server's wake hook, if any. Thread-safe. */
+void es__http_wake(es__http_req *rq, const char *what);
+
 /* The options the server was started with (secrets, public URL ...). */
 const struct es_server_opts *es__http_opts(const es__http_req *rq);
+
+/* ---- the token cache (authcache.c) ---------------------------------------------- */
+
+#define ES__HTTP_AUTH_TTL_MS 2000 /* how long a checked token is believed */
+
+typedef struct es__http_auth_cache es__http_auth_cache;
+
+/* Makes and frees the cache (NULL: out of memory; the server then checks
+ * every token in the store). */
+es__http_auth_cache *es__http_auth_cache_new(void);
+void es__http_auth_cache_free(es__http_auth_cache *c);
+
+/* A hit: who the token with this SHA-256 was found to be less than
+ * ES__HTTP_AUTH_TTL_MS ago; fills *who (strings in a) and returns 1. 0 for
+ * a miss (or c NULL, or a full arena). Thread-safe. */
+int es__http_auth_cache_get(es__http_auth_cache *c, const uint8_t hash[32], int64_t now_ms,
+                            es__http_who *who, es_arena_t *a);
+
+/* Remembers who for the token hash (copies the strings). Thread-safe. */
+void es__http_auth_cache_put(es__http_auth_cache *c, const uint8_t hash[32], int64_t now_ms,
+                             const es__http_who *who);
+
+/* Forgets every token: after a token or a user was changed through the
+ * API. Thread-safe. */
+void es__http_auth_cache_clear(es__http_auth_cache *c);
 
 /* ---- the server (server.c) ------------------------------------------------------ */
 
@@ -220,6 +259,7 @@ const struct es_server_opts *es__http_opts(const es__http_req *rq);
 typedef struct es__http_analyser {
     struct es__http_analyser *next;
     es_analyzer_t *an;
+    es_learn_feat_t *feat; /* for the learned models, when there are some */
 } es__http_analyser;
 
 /* A store handle lent to a request (router.c gives it back). */
@@ -240,6 +280,7 @@ struct es_server_s {
     es__http_analyser *analysers;
     es__http_pooled *stores; /* idle handles on o.db_path */
     size_t n_stores;
+    es__http_auth_cache *auth_cache; /* may be NULL */
     /* The follow-up thread (server.c). */
     pthread_t follow_tid;
     int follow_started;
@@ -270,6 +311,7 @@ es_err es__http_ingest(es__http_req *rq, es_mention_t *ms, size_t n, size_t *ins
 void es__http_do_health(es__http_req *rq, es__http_resp *rs);
 void es__http_do_metrics(es__http_req *rq, es__http_resp *rs);
 void es__http_do_ingest(es__http_req *rq, es__http_resp *rs);
+void es__http_do_models_reload(es__http_req *rq, es__http_resp *rs);
 
 /* Routes one complete request and sends its answer (router.c): called by
  * server.c once the body is in. body may be NULL for none. */

@@ -23,7 +23,6 @@
 struct es__http_inbox {
     pthread_mutex_t mu;
     pthread_cond_t cv_work; /* a job arrived, or closing */
-    pthread_cond_t cv_done; /* some jobs were committed */
     es__http_job *head, *tail;
     size_t depth, cap;
     int closing, ok;
@@ -134,11 +133,13 @@ static void *pipeline_main(void *arg)
         pthread_mutex_unlock(&in->mu);
         commit_group(in, group);
         pthread_mutex_lock(&in->mu);
+        /* Each submitter waits on its own job's condition: only the
+         * threads whose requests were committed wake up. */
         for (es__http_job *j = group, *next; j; j = next) {
             next = j->next; /* the job is the submitter's once done is set */
             j->done = 1;
+            pthread_cond_signal(&j->cv);
         }
-        pthread_cond_broadcast(&in->cv_done);
     }
     pthread_mutex_unlock(&in->mu);
     return NULL;
@@ -161,7 +162,6 @@ es_err es__http_inbox_start(es_store_t *store, size_t cap, es__http_metrics *m,
         return ES_ENOMEM;
     pthread_mutex_init(&in->mu, NULL);
     pthread_cond_init(&in->cv_work, NULL);
-    pthread_cond_init(&in->cv_done, NULL);
     in->cap = cap;
     in->store = store;
     in->m = m;
@@ -182,7 +182,6 @@ out:
         es_dedup_free(in->dedup);
         pthread_mutex_destroy(&in->mu);
         pthread_cond_destroy(&in->cv_work);
-        pthread_cond_destroy(&in->cv_done);
         es_free(in);
         return rc;
     }
@@ -208,10 +207,12 @@ es_err es__http_inbox_submit(es__http_inbox *in, es__http_job *job)
         in->head = job;
     in->tail = job;
     in->depth++;
+    pthread_cond_init(&job->cv, NULL);
     pthread_cond_signal(&in->cv_work);
     while (!job->done)
-        pthread_cond_wait(&in->cv_done, &in->mu);
+        pthread_cond_wait(&job->cv, &in->mu);
     pthread_mutex_unlock(&in->mu);
+    pthread_cond_destroy(&job->cv);
     return job->rc;
 }
 
@@ -244,7 +245,6 @@ es_err es__http_inbox_close(es__http_inbox *in)
     es_free(in->each);
     pthread_mutex_destroy(&in->mu);
     pthread_cond_destroy(&in->cv_work);
-    pthread_cond_destroy(&in->cv_done);
     es_free(in);
     return rc;
 }

@@ -54,10 +54,42 @@ static es_err note_reject(ingest *g, long line, const char *reason)
     return rc ? rc : es__buf_addc(&g->errors, '}');
 }
 
+/* The learned models one request uses, whatever swaps happen meanwhile. */
+typedef struct held {
+    const es_learn_model_t *m[ES_TASK_COUNT];
+    int any;
+} held;
+
+static void hold(es_server_t *s, held *h)
+{
+    h->any = 0;
+    for (int t = 0; t < ES_TASK_COUNT; t++) {
+        h->m[t] = s->o.models[t] ? es_model_slot_acquire(s->o.models[t]) : NULL;
+        h->any |= h->m[t] != NULL;
+    }
+}
+
+static void unhold(es_server_t *s, held *h)
+{
+    for (int t = 0; t < ES_TASK_COUNT; t++)
+        if (h->m[t])
+            es_model_slot_release(s->o.models[t], h->m[t]);
+}
+
+/* The rules, then the learned models, on one mention. */
+static es_err analyse(es__http_analyser *an, const held *h, es_mention_t *m, es_arena_t *a,
+                      const char **reason)
+{
+    es_err rc = es_analyzer_run(an->an, m, a, reason);
+    if (rc == ES_OK && h->any)
+        rc = es_learn_apply(h->m, an->feat, m, a);
+    return rc;
+}
+
 /* Decodes and analyses one record. Returns ES_OK (rejections are noted)
  * or ES_ENOMEM. */
-static es_err one_record(es_server_t *s, es__http_analyser *an, es_arena_t *a, ingest *g,
-                         const es_record *rec)
+static es_err one_record(es_server_t *s, es__http_analyser *an, const held *h, es_arena_t *a,
+                         ingest *g, const es_record *rec)
 {
     es_mention_t *ms = NULL;
     size_t n = 0;
@@ -65,7 +97,7 @@ static es_err one_record(es_server_t *s, es__http_analyser *an, es_arena_t *a, i
     g->records++;
     es_err rc = es_decode(s->dec_lines, rec, a, &ms, &n, &reason);
     for (size_t k = 0; rc == ES_OK && k < n; k++)
-        rc = es_analyzer_run(an->an, &ms[k], a, &reason);
+        rc = analyse(an, h, &ms[k], a, &reason);
     if (rc == ES_REJECTED)
         return note_reject(g, rec->line, reason);
     return rc ? rc : keep_mentions(g, ms, n);
@@ -73,8 +105,8 @@ static es_err one_record(es_server_t *s, es__http_analyser *an, es_arena_t *a, i
 
 /* Cuts the body into records: the whole body when whole is set, else one
  * per non-blank line (JSON Lines; CR before LF is dropped). */
-static es_err cut_records(es_server_t *s, es__http_analyser *an, es_arena_t *a, ingest *g,
-                          const char *body, size_t len, int whole)
+static es_err cut_records(es_server_t *s, es__http_analyser *an, const held *h, es_arena_t *a,
+                          ingest *g, const char *body, size_t len, int whole)
 {
     es_err rc = ES_OK;
     long line = 1;
@@ -89,7 +121,7 @@ static es_err cut_records(es_server_t *s, es__http_analyser *an, es_arena_t *a, 
             k++;
         if (k < e) {
             es_record rec = {body + i, e - i, line, 0};
-            rc = one_record(s, an, a, g, &rec);
+            rc = one_record(s, an, h, a, g, &rec);
         }
         if (whole)
             break;
@@ -142,8 +174,11 @@ es_err es__http_ingest(es__http_req *rq, es_mention_t *ms, size_t n, size_t *ins
     es_server_t *s = rq->srv;
     es__http_analyser *an = es__http_analyser_borrow(s);
     es_err rc = an ? ES_OK : ES_ENOMEM;
+    held h;
+    hold(s, &h);
     for (size_t k = 0; rc == ES_OK && k < n; k++)
-        rc = es_analyzer_run(an->an, &ms[k], rq->arena, why);
+        rc = analyse(an, &h, &ms[k], rq->arena, why);
+    unhold(s, &h);
     if (an)
         es__http_analyser_return(s, an);
     return rc ? rc : submit(s, rq->arena, ms, n, inserted);
@@ -165,7 +200,10 @@ void es__http_do_ingest(es__http_req *rq, es__http_resp *rs)
     es_err rc = ES_ENOMEM;
     if (!an)
         goto out;
-    rc = cut_records(s, an, rq->arena, &g, rq->body, rq->body_len, is_json_type(rq));
+    held h;
+    hold(s, &h);
+    rc = cut_records(s, an, &h, rq->arena, &g, rq->body, rq->body_len, is_json_type(rq));
+    unhold(s, &h);
     es__http_analyser_return(s, an);
     if (rc)
         goto out;
@@ -199,6 +237,40 @@ out:
     }
     es__buf_cleanup(&g.errors);
     es_free(g.ms);
+}
+
+/* ---- models ------------------------------------------------------------------- */
+
+/* See http_int.h: POST /api/v1/models/reload (admin) loads the model files
+ * again; 200 with the generation of each, or 422 naming a refused file
+ * (that model stays in use). */
+void es__http_do_models_reload(es__http_req *rq, es__http_resp *rs)
+{
+    char err[1024];
+    es_err rc = es_server_reload_models(rq->srv, err, sizeof err);
+    if (rc) {
+        es__http_error(rs, 422, err);
+        return;
+    }
+    static const char *const task[] = {"sentiment", "intent", "department"};
+    es_err w = es__buf_adds(&rs->body, "{\"models\":{");
+    for (int t = 0, n = 0; w == ES_OK && t < ES_TASK_COUNT; t++)
+        if (rq->srv->o.models[t])
+            w = es__buf_printf(&rs->body, "%s\"%s\":{\"generation\":%llu}", n++ ? "," : "",
+                               task[t],
+                               (unsigned long long)es_model_slot_generation(rq->srv->o.models[t]));
+    if (w == ES_OK)
+        w = es__buf_adds(&rs->body, "}}\n");
+    if (w)
+        es__http_error(rs, 500, "out of memory");
+    es_audit_entry e = {.user_id = rq->who.user_id,
+                        .token_id = rq->who.token_id,
+                        .action = "models.reload",
+                        .object = "models"};
+    es_store_t *st = es__http_store(rq);
+    if (!st || es_store_audit_add(st, &e)) /* the reload stands; say so */
+        fprintf(stderr, "earshot serve: models reloaded, but the audit entry failed: %s\n",
+                st ? es_store_errmsg(st) : "no store");
 }
 
 /* ---- health and metrics ------------------------------------------------------ */

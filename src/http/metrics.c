@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 
+#include "earshot/alert.h"
 #include "http/http_int.h"
 
 /* Upper bounds, in seconds, of the commit latency histogram's buckets. */
@@ -69,6 +70,23 @@ static es_err histogram(const es__http_metrics *m, es__buf *b)
     return rc;
 }
 
+/* The alert deliverer's attempts, by outcome (alert.h). */
+static es_err alert_deliveries(es__buf *b)
+{
+    es_alert_counts a;
+    es_alert_delivery_counts(&a);
+    return es__buf_printf(b,
+                          "# HELP earshot_alert_deliveries_total Alert delivery attempts by "
+                          "outcome.\n# TYPE earshot_alert_deliveries_total counter\n"
+                          "earshot_alert_deliveries_total{outcome=\"delivered\"} %llu\n"
+                          "earshot_alert_deliveries_total{outcome=\"retried\"} %llu\n"
+                          "earshot_alert_deliveries_total{outcome=\"failed\"} %llu\n"
+                          "earshot_alert_deliveries_total{outcome=\"refused\"} %llu\n",
+                          (unsigned long long)a.delivered, (unsigned long long)a.retried,
+                          (unsigned long long)(a.failed - a.refused),
+                          (unsigned long long)a.refused);
+}
+
 es_err es__http_metrics_render(const es__http_metrics *m, size_t queue_depth, es__buf *b)
 {
     es_err rc = counter(b, "earshot_ingest_accepted_total",
@@ -90,6 +108,8 @@ es_err es__http_metrics_render(const es__http_metrics *m, size_t queue_depth, es
                             queue_depth);
     if (rc == ES_OK)
         rc = histogram(m, b);
+    if (rc == ES_OK)
+        rc = alert_deliveries(b);
     if (rc == ES_OK)
         rc = es__buf_adds(b, "# HELP earshot_http_responses_total HTTP responses by status.\n"
                              "# TYPE earshot_http_responses_total counter\n");

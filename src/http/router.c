@@ -9,12 +9,12 @@
  *
  * Security headers, on every response: X-Content-Type-Options: nosniff,
  * Cache-Control: no-store, Content-Security-Policy: default-src 'none';
- * frame-ancestors 'none', X-Frame-Options: DENY, Referrer-Policy: no-referrer.
+ * frame-ancestors 'none', X-Frame-Options: DENY, Referrer-Policy: no-referrer;
+ * and Strict-Transport-Security when the public URL is https.
  */
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "earshot/text.h"
 #include "http/http_int.h"
@@ -27,26 +27,13 @@ const es__http_route es__http_routes_core[] = {
     {"GET", "/healthz", ES__AUTH_PUBLIC, ES__ROLE_NONE, es__http_do_health},
     {"GET", "/metrics", ES__AUTH_PUBLIC, ES__ROLE_NONE, es__http_do_metrics},
     {"POST", "/hooks/ingest", ES__AUTH_USER, ES__ROLE_AGENT, es__http_do_ingest},
+    {"POST", "/api/v1/models/reload", ES__AUTH_USER, ES__ROLE_ADMIN, es__http_do_models_reload},
     {NULL, NULL, 0, 0, NULL},
 };
 
 static const es__http_route *const tables[] = {
-    es__http_routes_core,
-#ifdef ES_ROUTES_HOOKS
-    es__http_routes_hooks,
-#endif
-#ifdef ES_ROUTES_USERS
-    es__http_routes_users,
-#endif
-#ifdef ES_ROUTES_CASES
-    es__http_routes_cases,
-#endif
-#ifdef ES_ROUTES_ALERTS
-    es__http_routes_alerts,
-#endif
-#ifdef ES_ROUTES_SLA
-    es__http_routes_sla,
-#endif
+    es__http_routes_core,  es__http_routes_hooks,  es__http_routes_users,
+    es__http_routes_cases, es__http_routes_alerts, es__http_routes_sla,
 };
 
 /* Matches path against pattern; the "{}" segments go to rq->param. */
@@ -117,6 +104,10 @@ static int send_resp(es_server_t *s, struct MHD_Connection *c, es__http_resp *rs
                             "default-src 'none'; frame-ancestors 'none'");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    /* Behind https only: a browser must not fall back to plain http. */
+    const char *pub = s->o.public_url;
+    if (pub && strncmp(pub, "https://", 8) == 0)
+        MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
     for (size_t i = 0; i < rs->n_headers; i++)
         MHD_add_response_header(r, rs->hname[i], rs->hval[i]);
     unsigned code = rs->status ? rs->status : 200;
@@ -261,51 +252,43 @@ es_store_t *es__http_store(es__http_req *rq)
 }
 
 /* See http_int.h. */
+void es__http_store_error(es__http_resp *rs, es_store_t *s, es_err rc, const char *not_found)
+{
+    switch (rc) {
+    case ES_ENOTFOUND: es__http_error(rs, 404, not_found ? not_found : es_store_errmsg(s)); break;
+    case ES_EEXIST: es__http_error(rs, 409, es_store_errmsg(s)); break;
+    case ES_EINVAL:
+    case ES_ELIMIT:
+    case ES_EUTF8:
+    case ES_EPARSE: es__http_error(rs, 400, es_store_errmsg(s)); break;
+    case ES_EBUSY:
+        es__http_error(rs, 503, "the database is busy; try again");
+        es__http_header_add(rs, "Retry-After", "1");
+        break;
+    default: es__http_error(rs, 500, "the store failed"); break;
+    }
+}
+
+/* See http_int.h. */
+es_store_t *es__http_store_or_500(es__http_req *rq, es__http_resp *rs)
+{
+    es_store_t *s = es__http_store(rq);
+    if (!s)
+        es__http_error(rs, 500, "the store is not available");
+    return s;
+}
+
+/* See http_int.h. */
+void es__http_wake(es__http_req *rq, const char *what)
+{
+    const es_server_opts *o = &rq->srv->o;
+    if (o->wake)
+        o->wake(what, o->wake_ud);
+}
+
+/* See http_int.h. */
 const struct es_server_opts *es__http_opts(const es__http_req *rq)
 {
     return &rq->srv->o;
 }
 
-#ifndef ES_HAVE_AUTH
-/* Until auth.c exists: API tokens only, each acting as an admin. */
-#include <time.h>
-unsigned es__http_authenticate(es__http_req *rq, const es__http_route *r, const char **why)
-{
-    (void)r;
-    if (rq->srv->o.no_auth) {
-        rq->who.role = ES__ROLE_ADMIN;
-        rq->who.all_locations = 1;
-        return 0;
-    }
-    const char *h = es__http_header(rq, "Authorization");
-    *why = "a valid API token is needed";
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
-        return 401;
-    h += 7;
-    size_t len = strlen(h);
-    if (len == 0 || len > 256)
-        return 401;
-    uint8_t hash[32];
-    int64_t id = 0;
-    es_server_token_hash(h, len, hash);
-    es_store_t *st = es__http_store(rq);
-    if (!st) {
-        *why = "the store failed";
-        return 500;
-    }
-    es_err rc = es_store_token_verify(st, hash, (int64_t)time(NULL), &id);
-    if (rc) {
-        *why = rc == ES_ENOTFOUND ? "a valid API token is needed" : "the store failed";
-        return rc == ES_ENOTFOUND ? 401 : 500;
-    }
-    rq->who.token_id = id;
-    rq->who.role = ES__ROLE_ADMIN;
-    rq->who.all_locations = 1;
-    return 0;
-}
-
-int es__http_may_see(const es__http_who *who, const char *loc)
-{
-    return who->all_locations;
-}
-#endif

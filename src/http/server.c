@@ -23,8 +23,11 @@
 #include <unistd.h>
 
 #include "http/http_int.h"
+#include "store/store_int.h"
 
 #define CONN_TIMEOUT 30 /* seconds a connection may stay idle */
+#define FOLLOW_GAP_MS 5 /* at least this between two follow-up passes, so
+                         * that a pass takes the work of several commits */
 
 /* The state of one request, kept by libmicrohttpd between calls. */
 typedef struct request {
@@ -88,7 +91,13 @@ es__http_analyser *es__http_analyser_borrow(es_server_t *s)
     if (!(a = es_calloc(1, sizeof *a)))
         return NULL;
     a->an = es_analyzer_new(s->lex, s->o.mode, s->o.matcher, s->o.brands, s->o.n_brands);
-    if (!a->an) {
+    int models = 0;
+    for (int t = 0; t < ES_TASK_COUNT; t++)
+        models |= s->o.models[t] != NULL;
+    if (a->an && models)
+        a->feat = es_learn_feat_new(ES_LEARN_DEFAULT_BITS); /* serves any model size */
+    if (!a->an || (models && !a->feat)) {
+        es_analyzer_free(a->an);
         es_free(a);
         return NULL;
     }
@@ -135,13 +144,25 @@ static void *follow_up_main(void *arg)
         es_store_close(st);
         return NULL;
     }
+    /* What the follow-up writes is derived from committed mentions and is
+     * redone from them after a power loss (unthreaded mentions, the alert
+     * watermark): its commits need not wait for the disk, and so hold the
+     * write lock that the webhooks' group commits wait for much shorter. */
+    if (es__store_set_durability(st, 0))
+        fprintf(stderr, "earshot serve: the follow-up's store: %s\n", es_store_errmsg(st));
     unsigned tick = s->o.tick_ms ? s->o.tick_ms : 1000;
     pthread_mutex_lock(&s->follow_mu);
     for (int last = 0; !last;) {
         last = s->follow_stop;
         s->follow_pending = 0;
         pthread_mutex_unlock(&s->follow_mu);
-        s->o.follow_up(st, now_ms(), s->o.follow_up_ud);
+        int64_t t0 = now_ms();
+        s->o.follow_up(st, t0, s->o.follow_up_ud);
+        int64_t spent = now_ms() - t0;
+        if (!last && spent < FOLLOW_GAP_MS) {
+            struct timespec gap = {0, (long)(FOLLOW_GAP_MS - spent) * 1000000L};
+            nanosleep(&gap, NULL);
+        }
         pthread_mutex_lock(&s->follow_mu);
         if (!s->follow_pending && !s->follow_stop) {
             struct timespec until;
@@ -235,6 +256,7 @@ static void free_server(es_server_t *s)
     for (es__http_analyser *a = s->analysers, *next; a; a = next) {
         next = a->next;
         es_analyzer_free(a->an);
+        es_learn_feat_free(a->feat);
         es_free(a);
     }
     for (es__http_pooled *p = s->stores, *next; p; p = next) {
@@ -243,6 +265,7 @@ static void free_server(es_server_t *s)
         es_free(p);
     }
     es_decoder_free(s->dec_lines);
+    es__http_auth_cache_free(s->auth_cache);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->follow_mu);
     pthread_cond_destroy(&s->follow_cv);
@@ -296,6 +319,7 @@ static es_err init(es_server_t *s, const es_server_opts *o, char *err, size_t er
         snprintf(err, errlen, "the sentiment lexicon: %s", es_strerror(rc));
         return rc;
     }
+    s->auth_cache = es__http_auth_cache_new(); /* NULL only slows tokens down */
     es_reader_opts ro = {ES_FORMAT_AUTO, NULL, NULL};
     if ((rc = es_decoder_new(&ro, &s->dec_lines)))
         snprintf(err, errlen, "%s", "out of memory");
@@ -343,6 +367,26 @@ out:
     }
     *out = s;
     return rc;
+}
+
+/* See server.h. */
+es_err es_server_reload_models(es_server_t *s, char *err, size_t errlen)
+{
+    es_err first = ES_OK;
+    size_t used = 0;
+    err[0] = '\0';
+    for (int t = 0; t < ES_TASK_COUNT; t++) {
+        if (!s->o.models[t] || !s->o.model_paths[t])
+            continue;
+        char why[256];
+        es_err rc = es_model_slot_load(s->o.models[t], s->o.model_paths[t], why, sizeof why);
+        if (rc && used + 1 < errlen)
+            used += (size_t)snprintf(err + used, errlen - used, "%s%s: %s", used ? "; " : "",
+                                     s->o.model_paths[t], why);
+        if (rc && !first)
+            first = rc;
+    }
+    return first;
 }
 
 /* See server.h. */

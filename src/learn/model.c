@@ -44,6 +44,7 @@ void es_learn_model_free(es_learn_model_t *m)
     for (size_t i = 0; i < m->k; i++)
         es_free(m->labels[i]);
     es_free(m->w_mem);
+    es_free(m->q);
     es_free(m);
 }
 
@@ -88,30 +89,112 @@ es_learn_model_t *es__learn_model_new(es_learn_task task, unsigned bits, size_t 
 
 /* ---- prediction ------------------------------------------------------------ */
 
-/* The class of n features (indices 1-based, up to m->dim). */
-static int predict_raw(const es_learn_model_t *m, const uint32_t *idx, const float *val, size_t n,
-                       double *confidence)
+/* Adds the int8 rows of the n hashed features h (KQ bytes a row) to acc,
+ * as KQ int32 sums. The rows are scattered over the table, so each is
+ * asked for a few features ahead. With SSE2 a row is one 4-, 8- or
+ * 16-byte load whose bytes are widened and added to 16-bit lanes (256
+ * rows of at most 127 cannot overflow them), flushed to 32 bits every 256
+ * features; elsewhere a plain loop. KQ is a constant in each instance, so
+ * the row address is a shift and the loop has no branch but its own. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* Adds the 16-bit lanes lo (bytes 0..7) and hi (8..15) to acc[0..kq). */
+static inline void flush(__m128i lo, __m128i hi, int32_t *acc, size_t kq)
 {
-    float s[ES__LEARN_MAX_LABELS];
-    const size_t k = m->k, kp = m->kp;
-    memcpy(s, m->w + (size_t)m->dim * kp, kp * sizeof *s);
-    for (size_t i = 0; i < n; i++) {
-        /* The rows are scattered over megabytes: ask for them ahead. */
-        if (i + 8 < n && idx[i + 8] - 1 < m->dim)
-            __builtin_prefetch(m->w + (size_t)(idx[i + 8] - 1) * kp);
-        if (idx[i] == 0 || idx[i] > m->dim)
-            continue;
-        const float *row = m->w + (size_t)(idx[i] - 1) * kp;
-        const float v = val[i];
-        for (size_t c = 0; c < kp; c += 4)
-            for (size_t j = 0; j < 4; j++)
-                s[c + j] += v * row[c + j];
+    int16_t l[8], u[8];
+    _mm_storeu_si128((__m128i *)(void *)l, lo);
+    _mm_storeu_si128((__m128i *)(void *)u, hi);
+    for (size_t c = 0; c < kq && c < 8; c++)
+        acc[c] += l[c];
+    for (size_t c = 8; c < kq; c++)
+        acc[c] += u[c - 8];
+}
+
+#define ES_WIDEN(v) _mm_srai_epi16(_mm_unpacklo_epi8((v), (v)), 8)
+#define ES_WIDEN_HI(v) _mm_srai_epi16(_mm_unpackhi_epi8((v), (v)), 8)
+
+#define ADD_ROWS(KQ, LOAD, HI)                                                                \
+    static void add_rows_##KQ(const int8_t *restrict q, const uint32_t *h, size_t n,          \
+                              unsigned shift, int32_t *restrict acc)                          \
+    {                                                                                         \
+        memset(acc, 0, KQ * sizeof *acc);                                                     \
+        for (size_t i = 0; i < n;) {                                                          \
+            __m128i lo = _mm_setzero_si128(), hi = _mm_setzero_si128();                       \
+            const size_t end = n - i > 256 ? i + 256 : n;                                     \
+            for (; i < end; i++) {                                                            \
+                __builtin_prefetch(q + (size_t)(h[i + ES__LEARN_PAD] >> shift) * KQ);                 \
+                const int8_t *row = q + (size_t)(h[i] >> shift) * KQ;                         \
+                __m128i v = LOAD;                                                             \
+                lo = _mm_add_epi16(lo, ES_WIDEN(v));                                          \
+                HI;                                                                           \
+            }                                                                                 \
+            flush(lo, hi, acc, KQ);                                                           \
+        }                                                                                     \
     }
+
+static inline __m128i load4(const int8_t *row)
+{
+    int32_t v;
+    memcpy(&v, row, 4);
+    return _mm_cvtsi32_si128(v);
+}
+
+ADD_ROWS(4, load4(row), (void)hi)
+ADD_ROWS(8, _mm_loadl_epi64((const __m128i *)(const void *)row), (void)hi)
+ADD_ROWS(16, _mm_loadu_si128((const __m128i *)(const void *)row),
+         hi = _mm_add_epi16(hi, ES_WIDEN_HI(v)))
+#endif
+
+/* Any row size (and every size without SSE2). */
+static void add_rows_any(const int8_t *restrict q, size_t kq, const uint32_t *h, size_t n,
+                         unsigned shift, int32_t *restrict acc)
+{
+    memset(acc, 0, kq * sizeof *acc);
+    for (size_t i = 0; i < n; i++) {
+        const int8_t *row = q + (size_t)(h[i] >> shift) * kq;
+        for (size_t c = 0; c < kq; c++)
+            acc[c] += row[c];
+    }
+}
+
+/* Every class's score of f under m into s (m->kp floats, the first m->k
+ * set). Row b of the table is bucket b (feature b + 1); every hashed
+ * feature has the value f->w, so the rows are summed exactly in integers
+ * first and scaled once per class. */
+static void scores(const es_learn_model_t *m, const es_learn_feat_t *f, float *s)
+{
+    int32_t acc[ES__LEARN_MAX_LABELS];
+    const size_t kp = m->kp;
+    const unsigned shift = 32 - m->bits;
+    switch (m->kq) {
+#if defined(__SSE2__)
+    case 4: add_rows_4(m->q, f->h, f->n, shift, acc); break;
+    case 8: add_rows_8(m->q, f->h, f->n, shift, acc); break;
+    case 16: add_rows_16(m->q, f->h, f->n, shift, acc); break;
+#endif
+    default: add_rows_any(m->q, m->kq, f->h, f->n, shift, acc); break;
+    }
+    const float *bias = m->w + (size_t)m->dim * kp;
+    for (size_t c = 0; c < m->k; c++)
+        s[c] = bias[c] + f->w * m->qscale[c] * (float)acc[c];
+    for (uint32_t i = 0; i < f->nd; i++) {
+        const float *row = m->w + ((size_t)(1u << m->bits) + f->didx[i]) * kp;
+        const float v = f->dval[i];
+        for (size_t c = 0; c < m->k; c++)
+            s[c] += v * row[c];
+    }
+}
+
+/* The best class of scores s[0..k) and, when conf is not NULL, its
+ * probability: each class's logistic, normalised, as liblinear does. */
+static int best_of(const float *s, size_t k, double *conf)
+{
     size_t best = 0;
     for (size_t c = 1; c < k; c++)
         if (s[c] > s[best])
             best = c;
-    if (confidence) {
+    if (conf) {
         double sum = 0, pb = 0;
         for (size_t c = 0; c < k; c++) {
             double p = 1.0 / (1.0 + exp(-(double)s[c]));
@@ -119,16 +202,74 @@ static int predict_raw(const es_learn_model_t *m, const uint32_t *idx, const flo
             if (c == best)
                 pb = p;
         }
-        *confidence = sum > 0 ? pb / sum : 0;
+        *conf = sum > 0 ? pb / sum : 0;
     }
     return (int)best;
 }
 
 int es_learn_predict(const es_learn_model_t *m, const es_learn_feat_t *f, double *confidence)
 {
-    if (f->bits != m->bits)
-        return -1;
-    return predict_raw(m, f->idx, f->val, f->n, confidence);
+    float s[ES__LEARN_MAX_LABELS];
+    scores(m, f, s);
+    return best_of(s, m->k, confidence);
+}
+
+/* See learn.h (internal). */
+void es__learn_scores(const es_learn_model_t *m, const es_learn_feat_t *f, float *s)
+{
+    scores(m, f, s);
+}
+
+/* The class of n features (indices 1-based, up to m->dim), read as
+ * prediction reads them: hashed ones from the int8 table. For evaluating
+ * a model on a data set. */
+static int predict_raw(const es_learn_model_t *m, const uint32_t *idx, const float *val, size_t n,
+                       double *confidence)
+{
+    float s[ES__LEARN_MAX_LABELS];
+    const size_t k = m->k, kp = m->kp, kq = m->kq;
+    const uint32_t nb = 1u << m->bits;
+    memcpy(s, m->w + (size_t)m->dim * kp, kp * sizeof *s);
+    for (size_t i = 0; i < n; i++) {
+        if (idx[i] == 0 || idx[i] > m->dim)
+            continue;
+        const float v = val[i];
+        if (idx[i] <= nb) {
+            const int8_t *row = m->q + (size_t)(idx[i] - 1) * kq;
+            for (size_t c = 0; c < k; c++)
+                s[c] += v * m->qscale[c] * (float)row[c];
+        } else {
+            const float *row = m->w + (size_t)(idx[i] - 1) * kp;
+            for (size_t c = 0; c < k; c++)
+                s[c] += v * row[c];
+        }
+    }
+    return best_of(s, k, confidence);
+}
+
+/* See learn.h (internal). */
+es_err es__learn_model_quantize(es_learn_model_t *m)
+{
+    const size_t nb = (size_t)1 << m->bits, kp = m->kp;
+    size_t kq = m->k <= 4 ? 4 : m->k <= 8 ? 8 : (m->k + 15) / 16 * 16;
+    int8_t *q = es_calloc(nb, kq);
+    if (!q)
+        return ES_ENOMEM;
+    for (size_t c = 0; c < m->k; c++) {
+        float mx = 0;
+        for (size_t r = 0; r < nb; r++) {
+            float a = m->w[r * kp + c] < 0 ? -m->w[r * kp + c] : m->w[r * kp + c];
+            if (a > mx)
+                mx = a;
+        }
+        m->qscale[c] = mx > 0 ? mx / 127.0f : 1.0f;
+        for (size_t r = 0; r < nb; r++)
+            q[r * kq + c] = (int8_t)lrintf(m->w[r * kp + c] / m->qscale[c]);
+    }
+    es_free(m->q);
+    m->q = q;
+    m->kq = kq;
+    return ES_OK;
 }
 
 /* ---- training ---------------------------------------------------------------- */
@@ -201,6 +342,8 @@ static es_err train_rows(const es_learn_data_t *d, const size_t *rows, size_t nr
             double v = nc == 2 ? (k == 0 ? lm->w[f] : -lm->w[f]) : lm->w[f * cols + k];
             m->w[f * m->kp + k] = (float)v;
         }
+    if (es__learn_model_quantize(m))
+        goto out;
     *out = m;
     m = NULL;
     rc = ES_OK;

@@ -5,8 +5,8 @@
  *
  * Layout, all integers little-endian (docs/learning.md):
  *   "ESMODEL\0"                      8 bytes of magic
- *   u32 format version (1), task, hash bits, dense features,
- *       word n-gram max (2), char n-gram min (3) and max (5),
+ *   u32 format version (2), task, hash bits, dense features,
+ *       word n-gram max (2), char n-gram min (4) and max (4),
  *       labels k, rows (dim + 1)
  *   k labels, each a u32 length (1..255) and its bytes
  *   rows * k float32 weights
@@ -22,12 +22,12 @@
 #include "learn/learn.h"
 
 #define MAGIC "ESMODEL"
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
 #define N_HEAD 9 /* u32 fields after the magic */
 #define MAX_FILE ((size_t)1 << 31)
 
 /* The feature configuration this build computes (features.c). */
-static const uint32_t feat_config[3] = {2, 3, 5};
+static const uint32_t feat_config[3] = {2, 4, 4};
 
 /* Appends n bytes to the growing buffer; the caller checked room. */
 static void put(unsigned char **p, const void *s, size_t n)
@@ -235,6 +235,11 @@ es_err es_learn_load(const char *path, es_learn_model_t **out, char *err, size_t
     for (size_t i = 0; i < nw; i++, p += 4) {
         uint32_t v = get32(p);
         memcpy(&m->w[i / m->k * m->kp + i % m->k], &v, 4);
+    }
+    if (es__learn_model_quantize(m)) {
+        snprintf(err, errlen, "out of memory");
+        rc = ES_ENOMEM;
+        goto out;
     }
     *out = m;
     m = NULL;

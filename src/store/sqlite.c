@@ -17,6 +17,12 @@
 #include <xxhash.h>
 
 #include "store/sqlite_int.h"
+#include "store/user_int.h"
+#include "store/label_int.h"
+#include "store/feed_int.h"
+#include "store/alert_int.h"
+#include "store/case_int.h"
+#include "store/sla_int.h"
 
 /* How long a writer waits for another process's transaction, in ms. */
 #define BUSY_TIMEOUT_MS 10000
@@ -119,7 +125,8 @@ static const char *const fixed_sql[Q_COUNT_ALL] = {
         "INSERT INTO mentions(source, external_id, author, author_name, followers, text, lang,"
         " created_at, received_at, url, reply_to, location, brand_hint, conversation, compound,"
         " pos, neu, neg, polarity, intent, cues, flags, rules, fingerprint, duplicate_of,"
-        " key_hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " key_hash, department, department_conf)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT(key_hash) DO NOTHING",
     [Q_KEY_SAME] = "SELECT source = ?2 AND external_id = ?3 FROM mentions WHERE key_hash = ?1",
     [Q_KEY_COLLIDED] = "SELECT 1 FROM mentions WHERE key_hash IS NULL AND source = ?"
@@ -282,6 +289,11 @@ static int insert_row(es__sqlite *q, const es_mention_t *m, int *added)
 {
     sqlite3_stmt *ins = q->stmt[Q_INSERT_MENTION];
     bind_mention(ins, m, 1);
+    es__sqlite_bind_str(ins, 27, m->department); /* step 8 (sqlite_label.c) */
+    if (m->department)
+        sqlite3_bind_double(ins, 28, m->department_conf);
+    else
+        sqlite3_bind_null(ins, 28);
     int src = sqlite3_step(ins);
     sqlite3_reset(ins);
     if (src != SQLITE_DONE || sqlite3_changes(q->db) == 1) {
@@ -449,6 +461,12 @@ static const es__store_ops sqlite_ops = {
     .audit_add = es__sqlite_audit_add,
     .audit_list = es__sqlite_audit_list,
     .tx = es__sqlite_tx,
+    .cases = &es__sqlite_case_ops, /* sqlite_case.c */
+    .alerts = &es__sqlite_alert_ops,
+    .users = &es__sqlite_user_ops, /* sqlite_user.c */
+    .feeds = &es__sqlite_feed_ops,
+    .sla = &es__sqlite_sla_ops,
+    .labels = &es__sqlite_label_ops, /* sqlite_label.c */
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An

@@ -71,8 +71,13 @@ es_err es__sqlite_tx(es_store_t *s, int what)
                                        [ES__TX_ROLLBACK] = "rolling back"};
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
-    es_err rc = es__sqlite_stmt(s, which[what], &st);
-    if (rc)
+    es_err rc = ES_OK;
+    /* COMMIT and ROLLBACK are prepared before the transaction starts, so
+     * that ending it never needs memory that may not be there. */
+    if (what == ES__TX_BEGIN && ((rc = es__sqlite_stmt(s, Q_COMMIT, &st)) ||
+                                 (rc = es__sqlite_stmt(s, Q_ROLLBACK, &st))))
+        return rc;
+    if ((rc = es__sqlite_stmt(s, which[what], &st)))
         return rc;
     int src = sqlite3_step(st);
     sqlite3_reset(st);

@@ -102,41 +102,61 @@ static void test_features(void **state)
     m.intent = ES_INTENT_QUESTION;
     m.cues = ES_CUE_WAITING;
     assert_int_equal(es_learn_features(f, &m, a), ES_OK);
-    const uint32_t base = (1u << BITS) + 1;
-    int dense = 0, hashed = 0;
-    double sq = 0;
-    for (uint32_t i = 0; i < f->n; i++) {
-        assert_true(f->idx[i] >= 1 && f->idx[i] <= es__learn_dim(BITS));
-        if (f->idx[i] >= base) {
-            dense++;
-            if (f->idx[i] == base)
-                assert_true(f->val[i] == -0.25f);
-            if (f->idx[i] == base + 4 + ES_INTENT_QUESTION)
-                assert_true(f->val[i] == 1.0f);
-        } else {
-            hashed++;
-            sq += (double)f->val[i] * f->val[i];
-        }
-    }
     /* compound, pos, neu, neg, one intent, one cue */
-    assert_int_equal(dense, 6);
-    /* 6 words, 5 bigrams, 21 + 20 + 19 character n-grams */
-    assert_int_equal(hashed, 6 + 5 + 21 + 20 + 19);
+    assert_int_equal(f->nd, 6);
+    assert_true(f->didx[0] == 0 && f->dval[0] == -0.25f);
+    int seen_intent = 0;
+    for (uint32_t i = 0; i < f->nd; i++)
+        if (f->didx[i] == 4 + ES_INTENT_QUESTION && f->dval[i] == 1.0f)
+            seen_intent = 1;
+    assert_true(seen_intent);
+    /* 6 words, 5 bigrams, 20 character 4-grams, each of value 1/sqrt(31) */
+    assert_int_equal(f->n, 6 + 5 + 20);
+    double sq = (double)f->n * f->w * f->w;
     assert_true(sq > 0.999 && sq < 1.001);
+    /* The hashes after the last are zero (prediction reads ahead). */
+    for (uint32_t i = 0; i < ES__LEARN_PAD; i++)
+        assert_int_equal(f->h[f->n + i], 0);
+    /* The repeated words hash alike. */
+    /* (order: lost, my, "lost my", bag, "my bag", lost, "bag lost", my, "lost my") */
+    assert_int_equal(f->h[0], f->h[5]);
+    assert_int_equal(f->h[2], f->h[8]);
+    assert_int_not_equal(f->h[0], f->h[1]);
     /* Case folding: the same text in capitals has the same features. */
     es_learn_feat_t *g = es_learn_feat_new(BITS);
     m.text = "LOST MY BAG LOST MY BAG";
     assert_int_equal(es_learn_features(g, &m, a), ES_OK);
     assert_int_equal(g->n, f->n);
-    assert_memory_equal(g->idx, f->idx, f->n * sizeof *f->idx);
+    assert_memory_equal(g->h, f->h, f->n * sizeof *f->h);
+    /* Non-ASCII text goes through the full NFKC fold: the fullwidth
+     * letters fold to the ASCII ones. */
+    m.text = "\xef\xbc\xac\xef\xbc\xaf\xef\xbc\xb3\xef\xbc\xb4 my bag lost my bag";
+    assert_int_equal(es_learn_features(g, &m, a), ES_OK);
+    assert_int_equal(g->n, f->n);
+    assert_memory_equal(g->h, f->h, f->n * sizeof *f->h);
+    m.text = "\xff broken";
+    assert_int_equal(es_learn_features(g, &m, a), ES_EUTF8);
+    m.text = "Lost my bag lost my bag";
+    assert_int_equal(es_learn_features(f, &m, a), ES_OK);
     assert_int_equal(es_learn_data_add(d, f, "lost"), ES_OK);
-    assert_true(d->off[1] < f->n); /* the repeated words merged */
+    assert_true(d->off[1] < f->n + f->nd); /* the repeated words merged */
     for (size_t i = 1; i < d->off[1]; i++)
         assert_true(d->idx[i - 1] < d->idx[i]);
+    /* The ASCII tokenizer: a handle, a number, a URL stand for their kind;
+     * "!!!" and "#fail" are tokens: 8 words, 7 bigrams, the 4-grams. */
+    const char *t1 = "@united flight 2.5 hours late!!! http://t.co/x #fail";
+    const char *t2 = "@delta flight 10:30 hours late!!! https://x.example/y #fail";
+    m.text = t1;
+    assert_int_equal(es_learn_features(f, &m, a), ES_OK);
+    assert_int_equal(f->n, 8 + 7 + strlen(t1) - 3);
+    m.text = t2;
+    assert_int_equal(es_learn_features(g, &m, a), ES_OK);
+    assert_memory_equal(g->h, f->h, 15 * sizeof *f->h); /* the same words and bigrams */
     /* An empty text still has its rule features. */
     m.text = "";
     assert_int_equal(es_learn_features(f, &m, a), ES_OK);
-    assert_int_equal(f->n, 6);
+    assert_int_equal(f->n, 0);
+    assert_int_equal(f->nd, 6);
     es_learn_feat_free(g);
     es_learn_feat_free(f);
     es_learn_data_free(d);
@@ -169,10 +189,11 @@ static void test_train_predict(void **state)
     assert_true(k >= 0);
     assert_string_equal(es_learn_model_label(m, (size_t)k), "lost");
     assert_true(conf > 1.0 / 3 && conf <= 1.0);
-    /* Features of another table size are refused. */
+    /* Features do not depend on the table size: a buffer made for another
+     * size predicts alike, but a data set refuses it. */
     es_learn_feat_t *g = es_learn_feat_new(BITS + 1);
     assert_int_equal(es_learn_features(g, &mm, a), ES_OK);
-    assert_int_equal(es_learn_predict(m, g, NULL), -1);
+    assert_int_equal(es_learn_predict(m, g, NULL), k);
     assert_int_equal(es_learn_data_add(d, g, "lost"), ES_EINVAL);
     es_learn_feat_free(g);
     es_learn_feat_free(f);
@@ -300,8 +321,8 @@ static void test_save_load_refuse(void **state)
     expect_refused(path, good, n - 100, ES_ECORRUPT, "checksum"); /* truncated */
     expect_refused(path, good, 20, ES_ECORRUPT, "not an earshot model");
     memcpy(b, good, n);
-    put32(b + 8, 2); /* another format version */
-    expect_refused(path, b, n, ES_EUNSUPPORTED, "version 2");
+    put32(b + 8, 1); /* the format of 3- to 5-grams, before 4-grams only */
+    expect_refused(path, b, n, ES_EUNSUPPORTED, "version 1");
     memcpy(b, good, n);
     put32(b + 8 + 4 * 8, 12345); /* rows that do not match the hash bits */
     rehash(b, n);
