@@ -31,17 +31,6 @@ static void store_error(es__http_resp *rs, es_store_t *s, es_err rc)
 }
 
 
-/* The {} of the path as a positive id, or 0. */
-static int64_t param_id(const es__http_req *rq)
-{
-    const char *v = rq->n_params ? rq->param[0] : NULL;
-    if (!v || *v < '1' || *v > '9' || strlen(v) > 18)
-        return 0;
-    char *end = NULL;
-    long long n = strtoll(v, &end, 10);
-    return *end ? 0 : (int64_t)n;
-}
-
 /* A query argument as a count in [lo, max]; def when absent; 0 on garbage. */
 static int arg_num(es__http_req *rq, const char *name, long long def, long long lo,
                    long long max, long long *out)
@@ -203,7 +192,7 @@ static void answer(es__http_req *rq, es__http_resp *rs, es_store_t *s, int64_t i
 
 static void do_get(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     es_store_t *s = id ? es__http_store_or_500(rq, rs) : NULL;
     if (!id)
         es__http_error(rs, 404, "no such alert, rule or destination");
@@ -213,7 +202,7 @@ static void do_get(es__http_req *rq, es__http_resp *rs)
 
 static void do_ack(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     es_store_t *s = id ? es__http_store_or_500(rq, rs) : NULL;
     if (!id)
         es__http_error(rs, 404, "no such alert, rule or destination");
@@ -384,7 +373,7 @@ static void do_rule_rm(es__http_req *rq, es__http_resp *rs)
     es_store_t *s = es__http_store_or_500(rq, rs);
     if (!s)
         return;
-    if (!rq->n_params || !param_id(rq)) {
+    if (!rq->n_params || !es__http_param_id(rq, 0)) {
         es__http_error(rs, 404, "no such alert, rule or destination");
         return;
     }

@@ -2,9 +2,10 @@
  * api_cases.c - the inbox part of the JSON API (P2, C1-C3, C6), as the route
  * table es__http_routes_cases that router.c walks: cases (list with filters,
  * an agent's next cases, one case, its mentions, notes and audit trail,
- * changes, merges), customers, teams and routing rules. The work is done by
- * the store's inbox part (cases.h); authentication and the role check by the
- * router (auth.c) before a handler runs.
+ * changes, merges) and customers; teams and routing rules are in
+ * api_teams.c, which shares this file's helpers (api_inbox.h). The work is
+ * done by the store's inbox part (cases.h); authentication and the role
+ * check by the router (auth.c) before a handler runs.
  *
  * Location scope: every read and change passes the caller's locations to
  * the store, which filters in SQL; a case or customer outside the scope is
@@ -18,16 +19,15 @@
 #include <strings.h>
 
 #include "earshot/cases.h"
+#include "http/api_inbox.h"
 #include "http/http_int.h"
 #include "inbox/inbox.h"
 
-#define PAGE_DEFAULT 50
-#define PAGE_MAX 500
 
 /* ---- helpers --------------------------------------------------------------------- */
 
 /* Answers a store error (router.c). */
-static void store_error(es__http_resp *rs, es_store_t *s, es_err rc)
+void es__api_store_error(es__http_resp *rs, es_store_t *s, es_err rc)
 {
     es__http_store_error(rs, s, rc, "not found");
 }
@@ -44,7 +44,8 @@ static const es_case_scope *scope_of(const es__http_req *rq, es_case_scope *sc)
     return sc;
 }
 
-static es_case_actor actor_of(const es__http_req *rq)
+/* See api_inbox.h. */
+es_case_actor es__api_actor_of(const es__http_req *rq)
 {
     es_case_actor a = {rq->who.user_id, rq->who.token_id};
     return a;
@@ -60,31 +61,9 @@ static int64_t parse_id(const char *v)
     return *end ? 0 : (int64_t)n;
 }
 
-static int64_t param_id(const es__http_req *rq)
-{
-    return rq->n_params ? parse_id(rq->param[0]) : 0;
-}
-
-/* A query argument as a count in [0, max]; def when absent; 0 on garbage. */
-static int arg_size(es__http_req *rq, const char *name, size_t def, size_t max, size_t *out)
-{
-    const char *v = es__http_arg(rq, name);
-    *out = def;
-    if (!v)
-        return 1;
-    if (*v < '0' || *v > '9' || strlen(v) > 12)
-        return 0;
-    char *end = NULL;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (*end || n > max)
-        return 0;
-    *out = (size_t)n;
-    return 1;
-}
-
 /* The body as a JSON object (sent as application/json), or NULL with the
  * error answered. Free with json_decref. */
-static json_t *body_object(es__http_req *rq, es__http_resp *rs)
+json_t *es__api_body_object(es__http_req *rq, es__http_resp *rs)
 {
     const char *ct = rq->conn ? es__http_header(rq, "Content-Type") : "application/json";
     if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
@@ -102,7 +81,7 @@ static json_t *body_object(es__http_req *rq, es__http_resp *rs)
 }
 
 /* 1 when every key of j is one of names (NULL-terminated). */
-static int only_keys(json_t *j, const char *const *names, const char **bad)
+int es__api_only_keys(json_t *j, const char *const *names, const char **bad)
 {
     const char *k;
     json_t *v;
@@ -122,21 +101,16 @@ static int only_keys(json_t *j, const char *const *names, const char **bad)
 
 /* ---- JSON writers ----------------------------------------------------------------- */
 
-typedef struct page {
-    es__buf *b;
-    size_t written;
-    es_err rc;
-    size_t max; /* items to write (0: all); one more sets more */
-    int more;
-} page;
 
-static es_err id_or_null(es__buf *b, const char *name, int64_t v)
+/* See api_inbox.h. */
+es_err es__api_id_or_null(es__buf *b, const char *name, int64_t v)
 {
     return v > 0 ? es__buf_printf(b, ",\"%s\":%lld", name, (long long)v)
                  : es__buf_printf(b, ",\"%s\":null", name);
 }
 
-static es_err str_field(es__buf *b, const char *name, const char *v)
+/* See api_inbox.h. */
+es_err es__api_str_field(es__buf *b, const char *name, const char *v)
 {
     es_err rc = es__buf_printf(b, ",\"%s\":", name);
     return rc ? rc : es__http_json_str(b, v);
@@ -172,32 +146,32 @@ static es_err case_json(es__buf *b, const es_case *c)
                                (long long)c->id, es_case_status_name(c->status), c->priority,
                                c->rank, c->severity);
     if (rc == ES_OK)
-        rc = str_field(b, "source", c->source);
+        rc = es__api_str_field(b, "source", c->source);
     if (rc == ES_OK)
-        rc = str_field(b, "location", c->location);
+        rc = es__api_str_field(b, "location", c->location);
     if (rc == ES_OK)
-        rc = id_or_null(b, "brand_id", c->brand_id);
+        rc = es__api_id_or_null(b, "brand_id", c->brand_id);
     if (rc == ES_OK)
-        rc = str_field(b, "brand", c->brand);
+        rc = es__api_str_field(b, "brand", c->brand);
     if (rc == ES_OK)
-        rc = str_field(b, "subject", c->subject);
+        rc = es__api_str_field(b, "subject", c->subject);
     if (rc == ES_OK)
-        rc = id_or_null(b, "team_id", c->team_id);
+        rc = es__api_id_or_null(b, "team_id", c->team_id);
     if (rc == ES_OK)
-        rc = str_field(b, "team", c->team);
+        rc = es__api_str_field(b, "team", c->team);
     if (rc == ES_OK)
-        rc = id_or_null(b, "assignee_id", c->assignee_id);
+        rc = es__api_id_or_null(b, "assignee_id", c->assignee_id);
     if (rc == ES_OK)
-        rc = str_field(b, "assignee", c->assignee);
+        rc = es__api_str_field(b, "assignee", c->assignee);
     if (rc == ES_OK)
-        rc = id_or_null(b, "customer_id", c->customer_id);
+        rc = es__api_id_or_null(b, "customer_id", c->customer_id);
     if (rc == ES_OK)
-        rc = str_field(b, "customer", c->customer_name);
+        rc = es__api_str_field(b, "customer", c->customer_name);
     if (rc == ES_OK)
         rc = es__buf_printf(b, ",\"sentiment\":\"%s\",\"intent\":\"%s\"",
                             es_polarity_name(c->sentiment), es_intent_name(c->intent));
     if (rc == ES_OK)
-        rc = str_field(b, "department", c->department);
+        rc = es__api_str_field(b, "department", c->department);
     if (rc == ES_OK)
         rc = tags_json(b, c->tags);
     if (rc == ES_OK)
@@ -205,13 +179,13 @@ static es_err case_json(es__buf *b, const es_case *c)
                             (long long)c->created, (long long)c->updated,
                             (long long)c->last_customer_at);
     if (rc == ES_OK)
-        rc = id_or_null(b, "first_response_at", c->first_response_at);
+        rc = es__api_id_or_null(b, "first_response_at", c->first_response_at);
     if (rc == ES_OK)
-        rc = id_or_null(b, "resolved_at", c->resolved_at);
+        rc = es__api_id_or_null(b, "resolved_at", c->resolved_at);
     if (rc == ES_OK)
-        rc = id_or_null(b, "sla_due", c->sla_due);
+        rc = es__api_id_or_null(b, "sla_due", c->sla_due);
     if (rc == ES_OK)
-        rc = id_or_null(b, "merged_into", c->merged_into);
+        rc = es__api_id_or_null(b, "merged_into", c->merged_into);
     if (rc == ES_OK)
         rc = es__buf_printf(b, ",\"mentions\":%lld", (long long)c->mentions);
     if (rc == ES_OK)
@@ -222,7 +196,7 @@ static es_err case_json(es__buf *b, const es_case *c)
 
 static void page_case(const es_case *c, void *ud)
 {
-    page *p = ud;
+    es__api_page *p = ud;
     if (p->rc == ES_OK && p->written++)
         p->rc = es__buf_addc(p->b, ',');
     if (p->rc == ES_OK)
@@ -231,7 +205,7 @@ static void page_case(const es_case *c, void *ud)
 
 static void page_mention(const es_mention_row *r, void *ud)
 {
-    page *p = ud;
+    es__api_page *p = ud;
     const es_mention_t *m = &r->m;
     es__buf *b = p->b;
     if (p->max && p->written == p->max) {
@@ -243,15 +217,15 @@ static void page_mention(const es_mention_row *r, void *ud)
     if (p->rc == ES_OK)
         p->rc = es__buf_printf(b, "{\"id\":%lld", (long long)r->id);
     if (p->rc == ES_OK)
-        p->rc = str_field(b, "source", m->source);
+        p->rc = es__api_str_field(b, "source", m->source);
     if (p->rc == ES_OK)
-        p->rc = str_field(b, "external_id", m->external_id);
+        p->rc = es__api_str_field(b, "external_id", m->external_id);
     if (p->rc == ES_OK)
-        p->rc = str_field(b, "author", m->author);
+        p->rc = es__api_str_field(b, "author", m->author);
     if (p->rc == ES_OK)
-        p->rc = str_field(b, "author_name", m->author_name);
+        p->rc = es__api_str_field(b, "author_name", m->author_name);
     if (p->rc == ES_OK)
-        p->rc = str_field(b, "text", m->text);
+        p->rc = es__api_str_field(b, "text", m->text);
     if (p->rc == ES_OK)
         p->rc = es__buf_printf(b,
                                ",\"created_at\":%lld,\"compound\":%.4f,\"sentiment\":\"%s\","
@@ -259,11 +233,11 @@ static void page_mention(const es_mention_row *r, void *ud)
                                (long long)m->created_at, m->sentiment.compound,
                                es_polarity_name(m->sentiment.label), es_intent_name(m->intent));
     if (p->rc == ES_OK)
-        p->rc = str_field(b, "location", m->location);
+        p->rc = es__api_str_field(b, "location", m->location);
     if (p->rc == ES_OK)
-        p->rc = str_field(b, "reply_to", m->reply_to);
+        p->rc = es__api_str_field(b, "reply_to", m->reply_to);
     if (p->rc == ES_OK)
-        p->rc = str_field(b, "duplicate_of", m->duplicate_of);
+        p->rc = es__api_str_field(b, "duplicate_of", m->duplicate_of);
     if (p->rc == ES_OK)
         p->rc = m->followers >= 0
                     ? es__buf_printf(b, ",\"followers\":%lld}", (long long)m->followers)
@@ -272,45 +246,45 @@ static void page_mention(const es_mention_row *r, void *ud)
 
 static void page_note(const es_case_note *n, void *ud)
 {
-    page *p = ud;
+    es__api_page *p = ud;
     if (p->rc == ES_OK && p->written++)
         p->rc = es__buf_addc(p->b, ',');
     if (p->rc == ES_OK)
         p->rc =
             es__buf_printf(p->b, "{\"id\":%lld,\"at\":%lld", (long long)n->id, (long long)n->at);
     if (p->rc == ES_OK)
-        p->rc = id_or_null(p->b, "user_id", n->user_id);
+        p->rc = es__api_id_or_null(p->b, "user_id", n->user_id);
     if (p->rc == ES_OK)
-        p->rc = str_field(p->b, "author", n->author);
+        p->rc = es__api_str_field(p->b, "author", n->author);
     if (p->rc == ES_OK)
-        p->rc = str_field(p->b, "text", n->text);
+        p->rc = es__api_str_field(p->b, "text", n->text);
     if (p->rc == ES_OK)
         p->rc = es__buf_addc(p->b, '}');
 }
 
 static void page_audit(const es_audit_entry *e, void *ud)
 {
-    page *p = ud;
+    es__api_page *p = ud;
     if (p->rc == ES_OK && p->written++)
         p->rc = es__buf_addc(p->b, ',');
     if (p->rc == ES_OK)
         p->rc =
             es__buf_printf(p->b, "{\"id\":%lld,\"at\":%lld", (long long)e->id, (long long)e->at);
     if (p->rc == ES_OK)
-        p->rc = id_or_null(p->b, "user_id", e->user_id);
+        p->rc = es__api_id_or_null(p->b, "user_id", e->user_id);
     if (p->rc == ES_OK)
-        p->rc = id_or_null(p->b, "token_id", e->token_id);
+        p->rc = es__api_id_or_null(p->b, "token_id", e->token_id);
     if (p->rc == ES_OK)
-        p->rc = str_field(p->b, "action", e->action);
+        p->rc = es__api_str_field(p->b, "action", e->action);
     /* detail is JSON text as the part that wrote it made it: a string */
     if (p->rc == ES_OK)
-        p->rc = str_field(p->b, "detail", e->detail);
+        p->rc = es__api_str_field(p->b, "detail", e->detail);
     if (p->rc == ES_OK)
         p->rc = es__buf_addc(p->b, '}');
 }
 
 /* Finishes {"items":[... with "next" (an offset as a string, or null). */
-static void page_end(es__http_resp *rs, page *p, int more, size_t next)
+void es__api_page_end(es__http_resp *rs, es__api_page *p, int more, size_t next)
 {
     if (p->rc == ES_OK)
         p->rc = more ? es__buf_printf(p->b, "],\"next\":\"%zu\"}\n", next)
@@ -323,11 +297,11 @@ static void page_end(es__http_resp *rs, page *p, int more, size_t next)
 static void answer_case(es__http_req *rq, es__http_resp *rs, es_store_t *s, int64_t id)
 {
     es_case_scope sc;
-    page p = {.b = &rs->body, .rc = ES_OK};
+    es__api_page p = {.b = &rs->body, .rc = ES_OK};
     es__buf_reset(&rs->body);
     es_err rc = es_case_get(s, id, scope_of(rq, &sc), 0, page_case, &p);
     if (rc) {
-        store_error(rs, s, rc);
+        es__api_store_error(rs, s, rc);
         return;
     }
     if (p.rc == ES_OK)
@@ -345,8 +319,8 @@ static void do_list(es__http_req *rq, es__http_resp *rs)
     es_case_scope sc;
     size_t limit, offset;
     const char *off = es__http_arg(rq, "offset") ? "offset" : "cursor";
-    if (!arg_size(rq, "limit", PAGE_DEFAULT, PAGE_MAX, &limit) || limit == 0 ||
-        !arg_size(rq, off, 0, 1u << 30, &offset)) {
+    if (!es__http_arg_size(rq, "limit", ES__API_PAGE_DEFAULT, ES__API_PAGE_MAX, &limit) || limit == 0 ||
+        !es__http_arg_size(rq, off, 0, 1u << 30, &offset)) {
         es__http_error(rs, 400, "limit is 1 to 500; offset a number");
         return;
     }
@@ -372,14 +346,14 @@ static void do_list(es__http_req *rq, es__http_resp *rs)
     es_store_t *s = es__http_store_or_500(rq, rs);
     if (!s)
         return;
-    page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":[")};
+    es__api_page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":[")};
     int more = 0;
     es_err rc = es_case_list(s, &f, scope_of(rq, &sc), 0, page_case, &p, &more);
     if (rc) {
-        store_error(rs, s, rc);
+        es__api_store_error(rs, s, rc);
         return;
     }
-    page_end(rs, &p, more, offset + limit);
+    es__api_page_end(rs, &p, more, offset + limit);
 }
 
 /* GET /api/v1/cases/next?limit=50: the caller's next cases. */
@@ -387,29 +361,29 @@ static void do_next(es__http_req *rq, es__http_resp *rs)
 {
     size_t limit;
     es_case_scope sc;
-    if (!arg_size(rq, "limit", PAGE_DEFAULT, PAGE_MAX, &limit) || limit == 0) {
+    if (!es__http_arg_size(rq, "limit", ES__API_PAGE_DEFAULT, ES__API_PAGE_MAX, &limit) || limit == 0) {
         es__http_error(rs, 400, "limit is 1 to 500");
         return;
     }
     es_store_t *s = es__http_store_or_500(rq, rs);
     if (!s)
         return;
-    page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":[")};
+    es__api_page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":[")};
     /* a machine token has no queue of its own: an empty list */
     es_err rc = rq->who.user_id
                     ? es_case_next(s, rq->who.user_id, scope_of(rq, &sc), limit, 0, page_case, &p)
                     : ES_OK;
     if (rc) {
-        store_error(rs, s, rc);
+        es__api_store_error(rs, s, rc);
         return;
     }
-    page_end(rs, &p, 0, 0);
+    es__api_page_end(rs, &p, 0, 0);
 }
 
 /* GET /api/v1/cases/{} */
 static void do_get(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     es_store_t *s = id ? es__http_store_or_500(rq, rs) : NULL;
     if (!id)
         es__http_error(rs, 404, "not found");
@@ -420,11 +394,11 @@ static void do_get(es__http_req *rq, es__http_resp *rs)
 /* GET /api/v1/cases/{}/mentions?limit=&offset= */
 static void do_mentions(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     size_t limit, offset;
     es_case_scope sc;
-    if (!arg_size(rq, "limit", 200, PAGE_MAX, &limit) || limit == 0 ||
-        !arg_size(rq, "offset", 0, 1u << 30, &offset)) {
+    if (!es__http_arg_size(rq, "limit", 200, ES__API_PAGE_MAX, &limit) || limit == 0 ||
+        !es__http_arg_size(rq, "offset", 0, 1u << 30, &offset)) {
         es__http_error(rs, 400, "limit is 1 to 500; offset a number");
         return;
     }
@@ -433,14 +407,14 @@ static void do_mentions(es__http_req *rq, es__http_resp *rs)
         es__http_error(rs, 404, "not found");
     if (!s)
         return;
-    page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":["), .max = limit};
+    es__api_page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":["), .max = limit};
     /* one more than asked, to know whether a next page exists */
     es_err rc = es_case_mentions(s, id, scope_of(rq, &sc), limit + 1, offset, page_mention, &p);
     if (rc) {
-        store_error(rs, s, rc);
+        es__api_store_error(rs, s, rc);
         return;
     }
-    page_end(rs, &p, p.more, offset + limit);
+    es__api_page_end(rs, &p, p.more, offset + limit);
 }
 
 /* PATCH /api/v1/cases/{}: status, assignee_id, team_id, priority, tags
@@ -448,7 +422,7 @@ static void do_mentions(es__http_req *rq, es__http_resp *rs)
  * by src/inbox/patch.c). */
 static void do_patch(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     es__case_patch p;
     es_case_scope sc;
     const char *why = NULL;
@@ -467,10 +441,10 @@ static void do_patch(es__http_req *rq, es__http_resp *rs)
     }
     es_store_t *s = es__http_store_or_500(rq, rs);
     if (s) {
-        es_case_actor who = actor_of(rq);
+        es_case_actor who = es__api_actor_of(rq);
         es_err rc = es_case_update(s, id, scope_of(rq, &sc), &p.c, &who, 0);
         if (rc)
-            store_error(rs, s, rc);
+            es__api_store_error(rs, s, rc);
         else
             answer_case(rq, rs, s, id);
     }
@@ -481,24 +455,24 @@ static void do_patch(es__http_req *rq, es__http_resp *rs)
 static void do_note(es__http_req *rq, es__http_resp *rs)
 {
     static const char *const keys[] = {"text", NULL};
-    int64_t id = param_id(rq), nid = 0;
+    int64_t id = es__http_param_id(rq, 0), nid = 0;
     const char *text = NULL, *bad = NULL;
     es_case_scope sc;
     if (!id) {
         es__http_error(rs, 404, "not found");
         return;
     }
-    json_t *j = body_object(rq, rs);
+    json_t *j = es__api_body_object(rq, rs);
     if (!j)
         return;
-    if (!only_keys(j, keys, &bad) || !es__inbox_opt_str(j, "text", 8192, &text) || !text || !*text) {
+    if (!es__api_only_keys(j, keys, &bad) || !es__inbox_opt_str(j, "text", 8192, &text) || !text || !*text) {
         es__http_error(rs, 400, "the body is {\"text\": \"...\"} (1 to 8192 bytes)");
     } else {
         es_store_t *s = es__http_store_or_500(rq, rs);
-        es_case_actor who = actor_of(rq);
+        es_case_actor who = es__api_actor_of(rq);
         es_err rc = s ? es_case_note_add(s, id, scope_of(rq, &sc), &who, text, 0, &nid) : ES_OK;
         if (s && rc)
-            store_error(rs, s, rc);
+            es__api_store_error(rs, s, rc);
         else if (s) {
             rs->status = 201;
             if (es__buf_printf(&rs->body, "{\"id\":%lld,\"case_id\":%lld}\n", (long long)nid,
@@ -512,20 +486,20 @@ static void do_note(es__http_req *rq, es__http_resp *rs)
 /* GET /api/v1/cases/{}/notes */
 static void do_notes(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     es_case_scope sc;
     es_store_t *s = id ? es__http_store_or_500(rq, rs) : NULL;
     if (!id)
         es__http_error(rs, 404, "not found");
     if (!s)
         return;
-    page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":[")};
+    es__api_page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":[")};
     es_err rc = es_case_notes(s, id, scope_of(rq, &sc), page_note, &p);
     if (rc) {
-        store_error(rs, s, rc);
+        es__api_store_error(rs, s, rc);
         return;
     }
-    page_end(rs, &p, 0, 0);
+    es__api_page_end(rs, &p, 0, 0);
 }
 
 /* POST /api/v1/cases/{}/merge {"case_id": B} (B into this case), and
@@ -535,27 +509,27 @@ static void merge(es__http_req *rq, es__http_resp *rs, int customers)
     const char *key = customers ? "customer_id" : "case_id";
     const char *const keys[] = {key, NULL};
     const char *bad = NULL;
-    int64_t into = param_id(rq), from = 0;
+    int64_t into = es__http_param_id(rq, 0), from = 0;
     es_case_scope sc;
     if (!into) {
         es__http_error(rs, 404, "not found");
         return;
     }
-    json_t *j = body_object(rq, rs);
+    json_t *j = es__api_body_object(rq, rs);
     if (!j)
         return;
-    if (!only_keys(j, keys, &bad) || !es__inbox_opt_id(j, key, &from) || from <= 0) {
+    if (!es__api_only_keys(j, keys, &bad) || !es__inbox_opt_id(j, key, &from) || from <= 0) {
         es__http_error(rs, 400,
                        customers ? "the body is {\"customer_id\": ID}"
                                  : "the body is {\"case_id\": ID}");
     } else {
         es_store_t *s = es__http_store_or_500(rq, rs);
-        es_case_actor who = actor_of(rq);
+        es_case_actor who = es__api_actor_of(rq);
         es_err rc = !s          ? ES_OK
                     : customers ? es_customer_merge(s, into, from, scope_of(rq, &sc), &who, 0)
                                 : es_case_merge(s, into, from, scope_of(rq, &sc), &who, 0);
         if (s && rc)
-            store_error(rs, s, rc);
+            es__api_store_error(rs, s, rc);
         else if (s && es__buf_printf(&rs->body, "{\"into\":%lld,\"merged\":%lld}\n",
                                      (long long)into, (long long)from))
             es__http_error(rs, 500, "out of memory");
@@ -576,10 +550,10 @@ static void do_customer_merge(es__http_req *rq, es__http_resp *rs)
 /* GET /api/v1/cases/{}/audit?limit= */
 static void do_audit(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     size_t limit;
     es_case_scope sc;
-    if (!arg_size(rq, "limit", 100, PAGE_MAX, &limit) || limit == 0) {
+    if (!es__http_arg_size(rq, "limit", 100, ES__API_PAGE_MAX, &limit) || limit == 0) {
         es__http_error(rs, 400, "limit is 1 to 500");
         return;
     }
@@ -588,29 +562,29 @@ static void do_audit(es__http_req *rq, es__http_resp *rs)
         es__http_error(rs, 404, "not found");
     if (!s)
         return;
-    page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":[")};
+    es__api_page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":[")};
     es_err rc = es_case_audit(s, id, scope_of(rq, &sc), limit, page_audit, &p);
     if (rc) {
-        store_error(rs, s, rc);
+        es__api_store_error(rs, s, rc);
         return;
     }
-    page_end(rs, &p, 0, 0);
+    es__api_page_end(rs, &p, 0, 0);
 }
 
 /* ---- customers --------------------------------------------------------------------- */
 
 static void customer_cb(const es_customer *c, void *ud)
 {
-    page *p = ud;
+    es__api_page *p = ud;
     es__buf *b = p->b;
     p->rc = es__buf_printf(b, "{\"id\":%lld", (long long)c->id);
     if (p->rc == ES_OK)
-        p->rc = str_field(b, "name", c->name);
+        p->rc = es__api_str_field(b, "name", c->name);
     if (p->rc == ES_OK)
         p->rc = es__buf_printf(b, ",\"created\":%lld,\"cases\":%lld", (long long)c->created,
                                (long long)c->cases);
     if (p->rc == ES_OK)
-        p->rc = id_or_null(b, "merged_into", c->merged_into);
+        p->rc = es__api_id_or_null(b, "merged_into", c->merged_into);
     if (p->rc == ES_OK)
         p->rc = es__buf_adds(b, ",\"handles\":[");
     for (const char *h = c->handles; p->rc == ES_OK && h && *h;) {
@@ -643,224 +617,19 @@ static void customer_cb(const es_customer *c, void *ud)
 /* GET /api/v1/customers/{} */
 static void do_customer(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     es_case_scope sc;
     es_store_t *s = id ? es__http_store_or_500(rq, rs) : NULL;
     if (!id)
         es__http_error(rs, 404, "not found");
     if (!s)
         return;
-    page p = {.b = &rs->body, .rc = ES_OK};
+    es__api_page p = {.b = &rs->body, .rc = ES_OK};
     es_err rc = es_customer_get(s, id, scope_of(rq, &sc), customer_cb, &p);
     if (rc)
-        store_error(rs, s, rc);
+        es__api_store_error(rs, s, rc);
     else if (p.rc)
         es__http_error(rs, 500, "out of memory");
-}
-
-/* ---- teams and routing rules ---------------------------------------------------------- */
-
-static void team_cb(const es_team *t, void *ud)
-{
-    page *p = ud;
-    if (p->rc == ES_OK && p->written++)
-        p->rc = es__buf_addc(p->b, ',');
-    if (p->rc == ES_OK)
-        p->rc = es__buf_printf(p->b, "{\"id\":%lld", (long long)t->id);
-    if (p->rc == ES_OK)
-        p->rc = str_field(p->b, "name", t->name);
-    if (p->rc == ES_OK)
-        p->rc = es__buf_printf(p->b, ",\"assign\":\"%s\",\"triage\":%s,\"members\":%lld}",
-                               t->assign, t->triage ? "true" : "false", (long long)t->members);
-}
-
-/* GET /api/v1/teams */
-static void do_teams(es__http_req *rq, es__http_resp *rs)
-{
-    es_store_t *s = es__http_store_or_500(rq, rs);
-    if (!s)
-        return;
-    page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":[")};
-    es_err rc = es_team_list(s, team_cb, &p);
-    if (rc) {
-        store_error(rs, s, rc);
-        return;
-    }
-    page_end(rs, &p, 0, 0);
-}
-
-/* POST /api/v1/teams {"name", "assign", "triage"} (admin) */
-static void do_team_add(es__http_req *rq, es__http_resp *rs)
-{
-    static const char *const keys[] = {"name", "assign", "triage", NULL};
-    const char *name = NULL, *assign = NULL, *bad = NULL;
-    json_t *j = body_object(rq, rs);
-    if (!j)
-        return;
-    json_t *tr = json_object_get(j, "triage");
-    if (!only_keys(j, keys, &bad) || !es__inbox_opt_str(j, "name", 100, &name) || !name ||
-        !es__inbox_opt_str(j, "assign", 20, &assign) || (tr && !json_is_boolean(tr))) {
-        es__http_error(rs, 400,
-                       "the body is {\"name\": \"...\", \"assign\": \"round_robin\"|"
-                       "\"least_loaded\"|\"none\", \"triage\": false}");
-    } else {
-        es_store_t *s = es__http_store_or_500(rq, rs);
-        es_case_actor who = actor_of(rq);
-        int64_t id = 0;
-        es_err rc = s ? es_team_add(s, name, assign, json_is_true(tr), &who, &id) : ES_OK;
-        if (s && rc) {
-            store_error(rs, s, rc);
-        } else if (s) {
-            rs->status = 201;
-            if (es__buf_printf(&rs->body, "{\"id\":%lld}\n", (long long)id))
-                es__http_error(rs, 500, "out of memory");
-        }
-    }
-    json_decref(j);
-}
-
-static void member_cb(const es_team_member *m, void *ud)
-{
-    page *p = ud;
-    if (p->rc == ES_OK && p->written++)
-        p->rc = es__buf_addc(p->b, ',');
-    if (p->rc == ES_OK)
-        p->rc = es__buf_printf(p->b, "{\"user_id\":%lld", (long long)m->user_id);
-    if (p->rc == ES_OK)
-        p->rc = str_field(p->b, "name", m->name);
-    if (p->rc == ES_OK)
-        p->rc = es__buf_printf(p->b, ",\"capacity\":%d,\"load\":%lld}", m->capacity,
-                               (long long)m->load);
-}
-
-/* GET /api/v1/teams/{}/members */
-static void do_members(es__http_req *rq, es__http_resp *rs)
-{
-    int64_t id = param_id(rq);
-    es_store_t *s = id ? es__http_store_or_500(rq, rs) : NULL;
-    if (!id)
-        es__http_error(rs, 404, "not found");
-    if (!s)
-        return;
-    page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":[")};
-    es_err rc = es_team_members(s, id, member_cb, &p);
-    if (rc) {
-        store_error(rs, s, rc);
-        return;
-    }
-    page_end(rs, &p, 0, 0);
-}
-
-/* POST /api/v1/teams/{}/members {"user_id", "capacity"} (admin) */
-static void do_member_add(es__http_req *rq, es__http_resp *rs)
-{
-    static const char *const keys[] = {"user_id", "capacity", NULL};
-    const char *bad = NULL;
-    int64_t team = param_id(rq), user = 0;
-    if (!team) {
-        es__http_error(rs, 404, "not found");
-        return;
-    }
-    json_t *j = body_object(rq, rs);
-    if (!j)
-        return;
-    json_t *cap = json_object_get(j, "capacity");
-    if (!only_keys(j, keys, &bad) || !es__inbox_opt_id(j, "user_id", &user) || user <= 0 ||
-        (cap && (!json_is_integer(cap) || json_integer_value(cap) < 1 ||
-                 json_integer_value(cap) > 10000))) {
-        es__http_error(rs, 400, "the body is {\"user_id\": ID, \"capacity\": 1..10000}");
-    } else {
-        es_store_t *s = es__http_store_or_500(rq, rs);
-        es_case_actor who = actor_of(rq);
-        es_err rc =
-            s ? es_team_member_add(s, team, user, cap ? (int)json_integer_value(cap) : 0, &who)
-              : ES_OK;
-        if (s && rc)
-            store_error(rs, s, rc);
-        else if (s && es__buf_adds(&rs->body, "{\"ok\":true}\n"))
-            es__http_error(rs, 500, "out of memory");
-    }
-    json_decref(j);
-}
-
-static void route_cb(const es_route_rule *r, void *ud)
-{
-    page *p = ud;
-    es__buf *b = p->b;
-    if (p->rc == ES_OK && p->written++)
-        p->rc = es__buf_addc(b, ',');
-    if (p->rc == ES_OK)
-        p->rc = es__buf_printf(b, "{\"id\":%lld,\"priority\":%d,\"team_id\":%lld", (long long)r->id,
-                               r->priority, (long long)r->team_id);
-    const char *names[] = {"name", "intent", "topic", "keyword", "location", "lang", "department"};
-    const char *vals[] = {r->name,     r->intent, r->topic,     r->keyword,
-                          r->location, r->lang,   r->department};
-    for (size_t i = 0; p->rc == ES_OK && i < 7; i++)
-        p->rc = str_field(b, names[i], vals[i]);
-    if (p->rc == ES_OK)
-        p->rc = id_or_null(b, "query_id", r->query_id);
-    if (p->rc == ES_OK)
-        p->rc = id_or_null(b, "brand_id", r->brand_id);
-    if (p->rc == ES_OK)
-        p->rc = es__buf_addc(b, '}');
-}
-
-/* GET /api/v1/routes (admin) */
-static void do_routes(es__http_req *rq, es__http_resp *rs)
-{
-    es_store_t *s = es__http_store_or_500(rq, rs);
-    if (!s)
-        return;
-    page p = {.b = &rs->body, .rc = es__buf_adds(&rs->body, "{\"items\":[")};
-    es_err rc = es_route_list(s, route_cb, &p);
-    if (rc) {
-        store_error(rs, s, rc);
-        return;
-    }
-    page_end(rs, &p, 0, 0);
-}
-
-/* POST /api/v1/routes {"team_id", "priority", "name", conditions...} (admin) */
-static void do_route_add(es__http_req *rq, es__http_resp *rs)
-{
-    static const char *const keys[] = {"team_id",  "priority", "name",       "intent",
-                                       "topic",    "keyword",  "query_id",   "brand_id",
-                                       "location", "lang",     "department", NULL};
-    const char *bad = NULL;
-    es_route_rule r = {.priority = 100};
-    json_t *j = body_object(rq, rs);
-    if (!j)
-        return;
-    json_t *pr = json_object_get(j, "priority");
-    int ok = only_keys(j, keys, &bad) && es__inbox_opt_id(j, "team_id", &r.team_id) && r.team_id > 0 &&
-             es__inbox_opt_id(j, "query_id", &r.query_id) && es__inbox_opt_id(j, "brand_id", &r.brand_id) &&
-             es__inbox_opt_str(j, "name", 100, &r.name) && es__inbox_opt_str(j, "intent", 16, &r.intent) &&
-             es__inbox_opt_str(j, "topic", 64, &r.topic) && es__inbox_opt_str(j, "keyword", 200, &r.keyword) &&
-             es__inbox_opt_str(j, "location", 256, &r.location) && es__inbox_opt_str(j, "lang", 35, &r.lang) &&
-             es__inbox_opt_str(j, "department", 64, &r.department) &&
-             (!pr || (json_is_integer(pr) && json_integer_value(pr) >= 0 &&
-                      json_integer_value(pr) <= 1000000));
-    if (!ok) {
-        es__http_error(rs, 400,
-                       "the body is {\"team_id\": ID, \"priority\": N, and conditions: "
-                       "intent, topic, keyword, query_id, brand_id, location, lang, "
-                       "department}");
-    } else {
-        if (pr)
-            r.priority = (int)json_integer_value(pr);
-        es_store_t *s = es__http_store_or_500(rq, rs);
-        es_case_actor who = actor_of(rq);
-        int64_t id = 0;
-        es_err rc = s ? es_route_add(s, &r, &who, &id) : ES_OK;
-        if (s && rc) {
-            store_error(rs, s, rc);
-        } else if (s) {
-            rs->status = 201;
-            if (es__buf_printf(&rs->body, "{\"id\":%lld}\n", (long long)id))
-                es__http_error(rs, 500, "out of memory");
-        }
-    }
-    json_decref(j);
 }
 
 /* ---- the route table ------------------------------------------------------------------- */
@@ -878,11 +647,5 @@ const es__http_route es__http_routes_cases[] = {
     {"GET", "/api/v1/cases/{}/audit", ES__AUTH_USER, ES__ROLE_VIEWER, do_audit},
     {"GET", "/api/v1/customers/{}", ES__AUTH_USER, ES__ROLE_VIEWER, do_customer},
     {"POST", "/api/v1/customers/{}/merge", ES__AUTH_USER, ES__ROLE_AGENT, do_customer_merge},
-    {"GET", "/api/v1/teams", ES__AUTH_USER, ES__ROLE_VIEWER, do_teams},
-    {"POST", "/api/v1/teams", ES__AUTH_USER, ES__ROLE_ADMIN, do_team_add},
-    {"GET", "/api/v1/teams/{}/members", ES__AUTH_USER, ES__ROLE_VIEWER, do_members},
-    {"POST", "/api/v1/teams/{}/members", ES__AUTH_USER, ES__ROLE_ADMIN, do_member_add},
-    {"GET", "/api/v1/routes", ES__AUTH_USER, ES__ROLE_ADMIN, do_routes},
-    {"POST", "/api/v1/routes", ES__AUTH_USER, ES__ROLE_ADMIN, do_route_add},
     {NULL, NULL, 0, 0, NULL},
 };

@@ -42,32 +42,6 @@ static void scope_of(const es__http_req *rq, es_sla_scope *sc)
     sc->n_locations = rq->who.n_locations;
 }
 
-static int64_t param_id(const es__http_req *rq)
-{
-    const char *v = rq->n_params ? rq->param[0] : NULL;
-    if (!v || *v < '1' || *v > '9' || strlen(v) > 18)
-        return 0;
-    char *end = NULL;
-    long long n = strtoll(v, &end, 10);
-    return *end ? 0 : (int64_t)n;
-}
-
-static int arg_size(es__http_req *rq, const char *name, size_t def, size_t max, size_t *out)
-{
-    const char *v = es__http_arg(rq, name);
-    *out = def;
-    if (!v)
-        return 1;
-    char *end = NULL;
-    if (*v < '0' || *v > '9')
-        return 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (*end || n > max)
-        return 0;
-    *out = (size_t)n;
-    return 1;
-}
-
 /* A JSON object body (Content-Type application/json), or NULL with the
  * error answered. The caller json_decrefs it. */
 static json_t *json_object_body(es__http_req *rq, es__http_resp *rs)
@@ -97,7 +71,7 @@ static void oom(es__http_resp *rs)
 
 static void add_reply(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     es_sla_scope sc;
     es_reply r;
     es_reply_measure m;
@@ -222,16 +196,16 @@ static void reply_item(const es_reply *r, void *ud)
 
 static void list_replies(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     size_t limit, offset;
     es_sla_scope sc;
     if (!id) {
         es__http_error(rs, 404, "no such case");
         return;
     }
-    if (!arg_size(rq, "limit", PAGE_DEFAULT, PAGE_MAX, &limit) || limit == 0 ||
-        !arg_size(rq, "offset", 0, 1000000, &offset) ||
-        (es__http_arg(rq, "cursor") && !arg_size(rq, "cursor", 0, 1000000, &offset))) {
+    if (!es__http_arg_size(rq, "limit", PAGE_DEFAULT, PAGE_MAX, &limit) || limit == 0 ||
+        !es__http_arg_size(rq, "offset", 0, 1000000, &offset) ||
+        (es__http_arg(rq, "cursor") && !es__http_arg_size(rq, "cursor", 0, 1000000, &offset))) {
         es__http_error(rs, 400, "limit is 1 to 500 and offset (or cursor) a count");
         return;
     }
@@ -272,7 +246,7 @@ static es_err time_or_null(es__buf *b, const char *name, int64_t t)
 
 static void case_sla(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     es_sla_scope sc;
     dues_ctx x = {{0}, ES_OK, 0};
     if (!id) {
@@ -488,7 +462,7 @@ static void report_item(const es_sla_report_row *r, void *ud)
 static int arg_time(es__http_req *rq, const char *name, int64_t *out)
 {
     size_t v;
-    if (!arg_size(rq, name, 0, (size_t)1 << 40, &v))
+    if (!es__http_arg_size(rq, name, 0, (size_t)1 << 40, &v))
         return 0;
     *out = (int64_t)v;
     return 1;

@@ -50,34 +50,6 @@ static int json_body(es__http_req *rq, es__http_resp *rs)
     return 0;
 }
 
-/* A query argument as a count in [0, max]; def when absent. 0 on garbage. */
-static int arg_size(es__http_req *rq, const char *name, size_t def, size_t max, size_t *out)
-{
-    const char *v = es__http_arg(rq, name);
-    *out = def;
-    if (!v)
-        return 1;
-    char *end = NULL;
-    if (*v < '0' || *v > '9')
-        return 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (*end || n > max)
-        return 0;
-    *out = (size_t)n;
-    return 1;
-}
-
-/* The {} of the path as a positive id, or 0. */
-static int64_t param_id(const es__http_req *rq)
-{
-    const char *v = rq->n_params ? rq->param[0] : NULL;
-    if (!v || *v < '1' || *v > '9' || strlen(v) > 18)
-        return 0;
-    char *end = NULL;
-    long long n = strtoll(v, &end, 10);
-    return *end ? 0 : (int64_t)n;
-}
-
 /* The client's address, for the login rate limit: the peer of the TCP
  * connection (X-Forwarded-For is not trusted: earshot does not know its
  * proxies). "" when unknown. */
@@ -300,13 +272,13 @@ static void do_me(es__http_req *rq, es__http_resp *rs)
 static void do_list(es__http_req *rq, es__http_resp *rs)
 {
     size_t limit, offset;
-    if (!arg_size(rq, "limit", PAGE_DEFAULT, PAGE_MAX, &limit) || limit == 0 ||
-        !arg_size(rq, "offset", 0, SIZE_MAX / 4, &offset)) {
+    if (!es__http_arg_size(rq, "limit", PAGE_DEFAULT, PAGE_MAX, &limit) || limit == 0 ||
+        !es__http_arg_size(rq, "offset", 0, SIZE_MAX / 4, &offset)) {
         es__http_error(rs, 400, "limit is 1 to 500 and offset a count");
         return;
     }
     const char *cursor = es__http_arg(rq, "cursor");
-    if (cursor && !arg_size(rq, "cursor", 0, SIZE_MAX / 4, &offset)) {
+    if (cursor && !es__http_arg_size(rq, "cursor", 0, SIZE_MAX / 4, &offset)) {
         es__http_error(rs, 400, "the cursor is not one this server gave");
         return;
     }
@@ -325,7 +297,7 @@ static void do_list(es__http_req *rq, es__http_resp *rs)
 
 static void do_get(es__http_req *rq, es__http_resp *rs)
 {
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     es_store_t *s = id ? es__http_store_or_500(rq, rs) : NULL;
     if (!id)
         es__http_error(rs, 404, "no such user");
@@ -367,7 +339,7 @@ static void do_patch(es__http_req *rq, es__http_resp *rs)
 {
     es__user_body b;
     const char *why = NULL;
-    int64_t id = param_id(rq);
+    int64_t id = es__http_param_id(rq, 0);
     if (!id) {
         es__http_error(rs, 404, "no such user");
         return;
@@ -445,9 +417,9 @@ static void audit_cb(const es_audit_entry *e, void *ud)
 static void do_audit(es__http_req *rq, es__http_resp *rs)
 {
     size_t limit, offset;
-    if (!arg_size(rq, "limit", PAGE_DEFAULT, PAGE_MAX, &limit) || limit == 0 ||
-        !arg_size(rq, "offset", 0, AUDIT_REACH, &offset) ||
-        (es__http_arg(rq, "cursor") && !arg_size(rq, "cursor", 0, AUDIT_REACH, &offset)) ||
+    if (!es__http_arg_size(rq, "limit", PAGE_DEFAULT, PAGE_MAX, &limit) || limit == 0 ||
+        !es__http_arg_size(rq, "offset", 0, AUDIT_REACH, &offset) ||
+        (es__http_arg(rq, "cursor") && !es__http_arg_size(rq, "cursor", 0, AUDIT_REACH, &offset)) ||
         offset + limit > AUDIT_REACH) {
         es__http_error(rs, 400, "limit is 1 to 500; offset + limit at most 10000");
         return;

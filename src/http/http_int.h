@@ -173,6 +173,7 @@ extern const es__http_route es__http_routes_core[];  /* server.c */
 extern const es__http_route es__http_routes_hooks[]; /* hooks.c */
 extern const es__http_route es__http_routes_users[]; /* api_users.c */
 extern const es__http_route es__http_routes_cases[]; /* api_cases.c */
+extern const es__http_route es__http_routes_teams[]; /* api_teams.c */
 extern const es__http_route es__http_routes_alerts[];/* api_alerts.c */
 extern const es__http_route es__http_routes_sla[];   /* api_sla.c */
 
@@ -209,6 +210,16 @@ es_err es__http_json_str(es__buf *b, const char *s) ES_WUR;
  * handle is never lent). Given back automatically when the request ends.
  * NULL when the database cannot be opened (answer 500). */
 es_store_t *es__http_store(es__http_req *rq);
+
+/* The id in path segment i ("{}" number i): a positive decimal of at most
+ * 18 digits, else 0 (answer 404). */
+int64_t es__http_param_id(const es__http_req *rq, size_t i);
+
+/* The query argument name as a size: *out = def when absent; 1 when
+ * absent or a decimal of at most max, 0 when malformed or too large
+ * (answer 400). For ?limit= and ?offset=. */
+int es__http_arg_size(const es__http_req *rq, const char *name, size_t def, size_t max,
+                      size_t *out);
 
 /* Answers a store error rc of s: 404 (with not_found, or the store's
  * message when NULL), 409 for a duplicate, 400 with the store's message for

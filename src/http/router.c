@@ -14,6 +14,7 @@
  */
 #include <microhttpd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "earshot/text.h"
@@ -33,7 +34,8 @@ const es__http_route es__http_routes_core[] = {
 
 static const es__http_route *const tables[] = {
     es__http_routes_core,  es__http_routes_hooks,  es__http_routes_users,
-    es__http_routes_cases, es__http_routes_alerts, es__http_routes_sla,
+    es__http_routes_cases, es__http_routes_teams,  es__http_routes_alerts,
+    es__http_routes_sla,
 };
 
 /* Matches path against pattern; the "{}" segments go to rq->param. */
@@ -249,6 +251,35 @@ es_store_t *es__http_store(es__http_req *rq)
         rq->lent_store = es__http_store_borrow(rq->srv);
     es__http_pooled *p = rq->lent_store;
     return p ? p->store : NULL;
+}
+
+/* See http_int.h. */
+int64_t es__http_param_id(const es__http_req *rq, size_t i)
+{
+    const char *v = i < rq->n_params ? rq->param[i] : NULL;
+    if (!v || *v < '1' || *v > '9' || strlen(v) > 18)
+        return 0;
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    return *end ? 0 : (int64_t)n;
+}
+
+/* See http_int.h. */
+int es__http_arg_size(const es__http_req *rq, const char *name, size_t def, size_t max,
+                      size_t *out)
+{
+    const char *v = es__http_arg(rq, name);
+    *out = def;
+    if (!v)
+        return 1;
+    if (*v < '0' || *v > '9' || strlen(v) > 18)
+        return 0;
+    char *end = NULL;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*end || n > max)
+        return 0;
+    *out = (size_t)n;
+    return 1;
 }
 
 /* See http_int.h. */
