@@ -87,6 +87,13 @@ es_err es_store_begin(es_store_t *s) ES_WUR;
 es_err es_store_commit(es_store_t *s) ES_WUR;
 void es_store_rollback(es_store_t *s);
 
+/* How long a commit waits for the disk on this handle: full = 1 (the
+ * default) makes every commit survive a power loss; 0 survives a crash of
+ * the process only (SQLite WAL, synchronous=NORMAL), for derived data that
+ * is redone from what was committed fully. ES_EUNSUPPORTED when the
+ * backend has no such switch. */
+es_err es_store_set_durable(es_store_t *s, int full) ES_WUR;
+
 /* Number of mentions stored. */
 es_err es_store_count(es_store_t *s, int64_t *out) ES_WUR;
 

@@ -14,6 +14,10 @@
  *   4. every feed_poll seconds, the RSS/Atom feeds that are due
  *      (es_feed_poll_due); their items are analysed and stored here, and
  *      threaded at the next pass.
+ * Threading commits with synchronous=NORMAL (redone from the mentions
+ * after a power loss); the alert and SLA steps with FULL (what they raise
+ * is sent out, so it must not be raised twice), and so do the feeds (what
+ * customers wrote).
  * A step that fails is reported on stderr (once per kind of failure in a
  * row) and retried at the next pass: nothing is lost, the store's
  * watermarks and unthreaded mentions say what is left to do.
@@ -69,10 +73,16 @@ void serve_parts_follow_up(es_store_t *s, int64_t now_ms, void *ud)
     serve_parts *p = ud;
     int64_t now = now_ms / 1000;
     size_t n = 0;
-    es_err rc = es_case_thread_pending(s, NULL, now, &n);
+    es_err rc = es_store_set_durable(s, 0);
+    if (rc == ES_OK)
+        rc = es_case_thread_pending(s, NULL, now, &n);
     report(p, 0, rc, s, "threading mentions into cases");
+    /* Alerts raised (and their watermark) must survive a power loss: were
+     * they redone, a receiver could hear of one twice under new keys. */
     n = 0;
-    rc = es_alert_scan(p->engine, s, now, &n);
+    rc = es_store_set_durable(s, 1);
+    if (rc == ES_OK)
+        rc = es_alert_scan(p->engine, s, now, &n);
     report(p, 1, rc, s, "the alert scan");
     if (n)
         es_alert_deliverer_wake(p->alerts);
@@ -84,6 +94,7 @@ void serve_parts_follow_up(es_store_t *s, int64_t now_ms, void *ud)
         if (n)
             es_alert_deliverer_wake(p->alerts);
     }
+
     if (p->feed_poll > 0 && p->feed_an && now - p->last_feed >= p->feed_poll) {
         p->last_feed = now;
         p->feed_store = s;

@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include "http/http_int.h"
-#include "store/store_int.h"
 
 #define CONN_TIMEOUT 30 /* seconds a connection may stay idle */
 #define FOLLOW_GAP_MS 5 /* at least this between two follow-up passes, so
@@ -144,11 +143,13 @@ static void *follow_up_main(void *arg)
         es_store_close(st);
         return NULL;
     }
-    /* What the follow-up writes is derived from committed mentions and is
-     * redone from them after a power loss (unthreaded mentions, the alert
-     * watermark): its commits need not wait for the disk, and so hold the
-     * write lock that the webhooks' group commits wait for much shorter. */
-    if (es__store_set_durability(st, 0))
+    /* Most of what the follow-up writes (cases threaded from committed
+     * mentions) is redone from them after a power loss: its commits need
+     * not wait for the disk, and so hold the write lock that the webhooks'
+     * group commits wait for much shorter. A step whose writes must
+     * survive a power loss (alerts raised) sets full durability for itself
+     * (es_store_set_durable). */
+    if (es_store_set_durable(st, 0))
         fprintf(stderr, "earshot serve: the follow-up's store: %s\n", es_store_errmsg(st));
     unsigned tick = s->o.tick_ms ? s->o.tick_ms : 1000;
     pthread_mutex_lock(&s->follow_mu);

@@ -72,3 +72,9 @@ void es_store_rollback(es_store_t *s)
     if (check_open(s, "rolling back") == ES_OK)
         (void)s->ops->tx(s, ES__TX_ROLLBACK);
 }
+
+/* See store.h. */
+es_err es_store_set_durable(es_store_t *s, int full)
+{
+    return es__store_set_durability(s, full);
+}
