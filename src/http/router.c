@@ -91,14 +91,15 @@ static const es__http_route *find(const char *method, const char *path, char *al
 
 /* ---- sending ------------------------------------------------------------------- */
 
-static int send_resp(es_server_t *s, struct MHD_Connection *c, es__http_resp *rs, int head)
+/* Sends rs with the security headers; libmicrohttpd leaves the body out of
+ * the answer to a HEAD request by itself. */
+static int send_resp(es_server_t *s, struct MHD_Connection *c, es__http_resp *rs)
 {
     const char *body = rs->body.data ? rs->body.data : "";
     struct MHD_Response *r =
         MHD_create_response_from_buffer(rs->body.len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
-    (void)head; /* libmicrohttpd leaves the body out of a HEAD answer */
     MHD_add_response_header(r, "Content-Type", rs->type ? rs->type : "application/json");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Cache-Control", "no-store");
@@ -148,16 +149,16 @@ int es__http_dispatch(es_server_t *s, struct MHD_Connection *c, const char *url,
     } else {
         char *copy = es_arena_alloc(rq.arena, len + 1);
         const char *why = "out of memory";
-        unsigned denied = copy ? 0 : 500;
-        if (copy) {
+        unsigned denied = 500;
+        /* The path matched when the row was found: a second match fails
+         * only when the arena cannot hold its segments. */
+        if (copy && match(r->pattern, url, &rq)) {
             if (len)
                 memcpy(copy, body, len);
             copy[len] = '\0';
             rq.body = copy;
             rq.body_len = len;
-            match(r->pattern, url, &rq);
-            if (r->auth == ES__AUTH_USER)
-                denied = es__http_authenticate(&rq, r, &why);
+            denied = r->auth == ES__AUTH_USER ? es__http_authenticate(&rq, r, &why) : 0;
         }
         if (denied) {
             es__http_error(&rs, denied, why);
@@ -171,7 +172,7 @@ int es__http_dispatch(es_server_t *s, struct MHD_Connection *c, const char *url,
             r->fn(&rq, &rs);
         }
     }
-    int ret = send_resp(s, c, &rs, head);
+    int ret = send_resp(s, c, &rs);
     es__http_store_return(s, rq.lent_store);
     es__buf_cleanup(&rs.body);
     es_arena_free(rq.arena);
