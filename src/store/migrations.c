@@ -18,6 +18,8 @@
 #include "store/alert_int.h"
 #include "store/case_int.h"
 #include "store/sla_int.h"
+#include "store/location_int.h"
+#include "store/survey_int.h"
 
 typedef struct migration {
     int version;
@@ -201,6 +203,8 @@ static const migration steps[] = {
     {8, "mention departments, label indexes", es__sqlite_step8},
     {9, "SLA calendars and policies, status log, replies, reply outbox", es__sqlite_step9},
     {10, "inbox: routing rules, notes, tags, queue key", es__sqlite_step10},
+    {11, "organisation, regions, locations", es__sqlite_step11},
+    {12, "surveys, questions, responses, answers", es__sqlite_step12},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

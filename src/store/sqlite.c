@@ -23,6 +23,8 @@
 #include "store/alert_int.h"
 #include "store/case_int.h"
 #include "store/sla_int.h"
+#include "store/location_int.h"
+#include "store/survey_int.h"
 
 /* How long a writer waits for another process's transaction, in ms. */
 #define BUSY_TIMEOUT_MS 10000
@@ -467,6 +469,8 @@ static const es__store_ops sqlite_ops = {
     .feeds = &es__sqlite_feed_ops,
     .sla = &es__sqlite_sla_ops,
     .labels = &es__sqlite_label_ops, /* sqlite_label.c */
+    .locations = &es__sqlite_location_ops, /* sqlite_location.c */
+    .surveys = &es__sqlite_survey_ops,     /* sqlite_survey.c */
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An

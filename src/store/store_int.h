@@ -23,6 +23,8 @@ struct es__user_ops;
 struct es__feed_ops;
 struct es__sla_ops;
 struct es__label_ops;
+struct es__location_ops;
+struct es__survey_ops;
 
 /* What a backend does. Each function gets the handle (for its errmsg) and
  * returns an es_err; store.c has already checked the arguments. */
@@ -61,6 +63,8 @@ typedef struct es__store_ops {
     const struct es__feed_ops *feeds;   /* RSS/Atom feeds */
     const struct es__sla_ops *sla;      /* SLA policies, replies, reports */
     const struct es__label_ops *labels; /* agents' corrections, departments */
+    const struct es__location_ops *locations; /* organisation, regions, locations */
+    const struct es__survey_ops *surveys;     /* survey definitions and responses */
 } es__store_ops;
 
 enum { ES__TX_BEGIN, ES__TX_COMMIT, ES__TX_ROLLBACK };
