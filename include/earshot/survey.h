@@ -141,4 +141,14 @@ typedef struct es_survey_response {
 es_err es_survey_response_add(es_store_t *s, const es_survey_response *r, int64_t *id,
                               int *fresh) ES_WUR;
 
+/* The opt-out list (STOP / UNSTOP over SMS; an unsubscribe link by
+ * email): a contact (a phone in E.164 such as "+15550001", or an email,
+ * compared without regard to case) that opted out gets no invitation.
+ * es_survey_optout_set records out = 1 (opted out) or 0 (opted back in) at
+ * time now, with how (for example "sms:STOP"; at most 64 bytes). */
+es_err es_survey_optout_set(es_store_t *s, const char *contact, int out, const char *how,
+                            int64_t now) ES_WUR;
+/* *out = 1 when contact has opted out, else 0. */
+es_err es_survey_optout_get(es_store_t *s, const char *contact, int *out) ES_WUR;
+
 #endif

@@ -204,7 +204,7 @@ static const migration steps[] = {
     {9, "SLA calendars and policies, status log, replies, reply outbox", es__sqlite_step9},
     {10, "inbox: routing rules, notes, tags, queue key", es__sqlite_step10},
     {11, "organisation, regions, locations", es__sqlite_step11},
-    {12, "surveys, questions, responses, answers", es__sqlite_step12},
+    {12, "surveys, questions, responses, answers, opt-outs", es__sqlite_step12},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -56,7 +56,12 @@ const char es__sqlite_step12[] =
     " position INTEGER NOT NULL,"
     " value INTEGER,"
     " text TEXT,"
-    " PRIMARY KEY (response_id, position)) WITHOUT ROWID;";
+    " PRIMARY KEY (response_id, position)) WITHOUT ROWID;"
+    "CREATE TABLE survey_optouts ("
+    " contact TEXT PRIMARY KEY COLLATE NOCASE,"
+    " opted_out INTEGER NOT NULL,"
+    " how TEXT,"
+    " at INTEGER NOT NULL) WITHOUT ROWID;";
 
 /* Runs fn in the caller's transaction, or in one of its own. */
 static es_err in_tx(es_store_t *s, es_err (*fn)(es_store_t *, void *), void *arg)
@@ -351,9 +356,52 @@ static es_err sq_response_add(es_store_t *s, const es_survey_response *r, int64_
     return in_tx(s, do_response_add, &a);
 }
 
+static es_err sq_optout_set(es_store_t *s, const char *contact, int out, const char *how,
+                            int64_t now)
+{
+    es__sqlite *q = s->impl;
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(q->db,
+                                 "INSERT INTO survey_optouts(contact, opted_out, how, at)"
+                                 " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (contact) DO UPDATE SET"
+                                 " opted_out = excluded.opted_out, how = excluded.how,"
+                                 " at = excluded.at",
+                                 -1, &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, contact, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, out);
+        es__sqlite_bind_str(st, 3, how);
+        sqlite3_bind_int64(st, 4, now);
+        src = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    return src == SQLITE_DONE ? ES_OK : es__sqlite_fail(s, q->db, src, "changing an opt-out");
+}
+
+static es_err sq_optout_get(es_store_t *s, const char *contact, int *out)
+{
+    es__sqlite *q = s->impl;
+    sqlite3_stmt *st = NULL;
+    *out = 0;
+    int src = sqlite3_prepare_v2(q->db, "SELECT opted_out FROM survey_optouts WHERE contact = ?1",
+                                 -1, &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, contact, -1, SQLITE_STATIC);
+        src = sqlite3_step(st);
+        if (src == SQLITE_ROW) {
+            *out = sqlite3_column_int(st, 0);
+            src = SQLITE_DONE;
+        }
+    }
+    sqlite3_finalize(st);
+    return src == SQLITE_DONE ? ES_OK : es__sqlite_fail(s, q->db, src, "reading an opt-out");
+}
+
 /* See survey_int.h. */
 const struct es__survey_ops es__sqlite_survey_ops = {
     .add = sq_add,
     .get = sq_get,
     .response_add = sq_response_add,
+    .optout_set = sq_optout_set,
+    .optout_get = sq_optout_get,
 };

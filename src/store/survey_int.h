@@ -17,12 +17,15 @@ struct es__survey_ops {
                   void *ud);
     /* Stores r, whose answers surveys.c has checked against its survey. */
     es_err (*response_add)(es_store_t *s, const es_survey_response *r, int64_t *id, int *fresh);
+    es_err (*optout_set)(es_store_t *s, const char *contact, int out, const char *how, int64_t now);
+    es_err (*optout_get)(es_store_t *s, const char *contact, int *out);
 };
 
 /* The SQLite implementation (sqlite_survey.c). */
 extern const struct es__survey_ops es__sqlite_survey_ops;
 
-/* Schema step 12 (sqlite_survey.c): surveys, questions, responses, answers. */
+/* Schema step 12 (sqlite_survey.c): surveys, questions, responses, answers,
+ * the opt-out list. */
 extern const char es__sqlite_step12[];
 
 #endif

@@ -212,3 +212,35 @@ es_err es_survey_response_add(es_store_t *s, const es_survey_response *r, int64_
     }
     return s->ops->surveys->response_add(s, r, id, fresh);
 }
+
+/* Checks a contact for the opt-out list. */
+static es_err contact_ok(es_store_t *s, const char *contact, const char *what)
+{
+    if (!contact || !*contact || strlen(contact) > 256)
+        return es__store_fail(s, ES_EINVAL, "%s: the contact is empty or longer than 256 bytes",
+                              what);
+    return ES_OK;
+}
+
+/* See survey.h. */
+es_err es_survey_optout_set(es_store_t *s, const char *contact, int out, const char *how,
+                            int64_t now)
+{
+    es_err rc = es__store_part(s, s && s->ops ? s->ops->surveys : NULL, "changing an opt-out");
+    if (rc || (rc = contact_ok(s, contact, "changing an opt-out")))
+        return rc;
+    if (how && strlen(how) > 64)
+        return es__store_fail(s, ES_ELIMIT, "changing an opt-out: 'how' is over 64 bytes");
+    return s->ops->surveys->optout_set(s, contact, out ? 1 : 0, how, now);
+}
+
+/* See survey.h. */
+es_err es_survey_optout_get(es_store_t *s, const char *contact, int *out)
+{
+    es_err rc = es__store_part(s, s && s->ops ? s->ops->surveys : NULL, "reading an opt-out");
+    if (rc || (rc = contact_ok(s, contact, "reading an opt-out")))
+        return rc;
+    if (!out)
+        return es__store_fail(s, ES_EINVAL, "reading an opt-out: no output");
+    return s->ops->surveys->optout_get(s, contact, out);
+}

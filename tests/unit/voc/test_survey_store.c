@@ -4,7 +4,7 @@
  * taken codes), survey definitions (the default template, refusals of bad
  * definitions, the single default), responses (answers checked against the
  * survey, idempotent on channel and external id, the overall and recommend
- * copies) and the reading of typed answers with their hints.
+ * copies), the opt-out list and the reading of typed answers with their hints.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -255,6 +255,24 @@ static void test_responses(void **state)
     assert_int_equal(one_int(f->path, "SELECT count(*) FROM survey_responses"), 2);
 }
 
+static void test_optouts(void **state)
+{
+    fixture *f = *state;
+    int out = -1;
+    assert_int_equal(es_survey_optout_get(f->s, "+15550001", &out), ES_OK);
+    assert_int_equal(out, 0);
+    assert_int_equal(es_survey_optout_set(f->s, "+15550001", 1, "sms:STOP", 1800000000), ES_OK);
+    assert_int_equal(es_survey_optout_get(f->s, "+15550001", &out), ES_OK);
+    assert_int_equal(out, 1);
+    assert_int_equal(es_survey_optout_set(f->s, "A@Example.com", 1, "email", 1800000000), ES_OK);
+    assert_int_equal(es_survey_optout_get(f->s, "a@example.COM", &out), ES_OK);
+    assert_int_equal(out, 1);
+    assert_int_equal(es_survey_optout_set(f->s, "+15550001", 0, "sms:UNSTOP", 1800000100), ES_OK);
+    assert_int_equal(es_survey_optout_get(f->s, "+15550001", &out), ES_OK);
+    assert_int_equal(out, 0);
+    assert_int_equal(es_survey_optout_set(f->s, "", 1, NULL, 1), ES_EINVAL);
+}
+
 static void test_answer_parse(void **state)
 {
     (void)state;
@@ -301,6 +319,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_locations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_surveys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_responses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_optouts, setup, teardown),
         cmocka_unit_test(test_answer_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
