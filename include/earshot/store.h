@@ -160,6 +160,23 @@ typedef struct es_stats_row {
 es_err es_store_stats(es_store_t *s, int64_t since, int64_t until,
                       void (*cb)(const es_stats_row *r, void *ud), void *ud) ES_WUR;
 
+/* Whose mentions a figure counts: all set (or a NULL scope) for everyone's,
+ * else only mentions whose location is one of locations[] or lies under one
+ * that ends in '/' (a region), as a manager's scope (users.h). */
+typedef struct es_stats_scope {
+    int all;
+    const char *const *locations;
+    size_t n_locations;
+} es_stats_scope;
+
+/* es_store_stats grouped by UTC day (week 0) or by ISO-8601 week (week 1:
+ * day is then the date of the week's Monday), over the mentions in scope
+ * (NULL: all). share is the brand's part of all brands' mentions in scope
+ * in that day or week. */
+es_err es_store_stats_by(es_store_t *s, int64_t since, int64_t until, int week,
+                         const es_stats_scope *scope,
+                         void (*cb)(const es_stats_row *r, void *ud), void *ud) ES_WUR;
+
 /* Calls cb with the fingerprint and key ("source/external_id") of the newest
  * `limit` mentions, oldest first, to warm a near-duplicate detector. */
 es_err es_store_recent_fingerprints(es_store_t *s, size_t limit,

@@ -40,5 +40,7 @@ int cmd_sla(cli_ctx *ctx, int argc, char **argv);      /* src/cli/sla.c */
 int cmd_calendar(cli_ctx *ctx, int argc, char **argv); /* src/cli/sla.c */
 int cmd_reply(cli_ctx *ctx, int argc, char **argv);    /* src/cli/sla.c */
 int cmd_report(cli_ctx *ctx, int argc, char **argv);   /* src/cli/sla.c */
+int cmd_posts(cli_ctx *ctx, int argc, char **argv);    /* src/cli/posts.c */
+int cmd_sov(cli_ctx *ctx, int argc, char **argv);      /* src/cli/sov.c */
 
 #endif

@@ -25,6 +25,8 @@ static const command commands[] = {
     {"query", cmd_query, "add, list or test listening queries"},
     {"search", cmd_search, "search the stored mentions"},
     {"stats", cmd_stats, "volume, sentiment and share of voice per brand per day"},
+    {"sov", cmd_sov, "share of voice and net sentiment per brand per day or week"},
+    {"posts", cmd_posts, "import the brand's own posts; report their per-post rates"},
     {"demo", cmd_demo, "generate demo data files"},
     {"serve", cmd_serve, "receive mentions over HTTP and store them (docs/api.md)"},
     {"token", cmd_token, "create or list API tokens for the server"},

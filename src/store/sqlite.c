@@ -25,6 +25,7 @@
 #include "store/sla_int.h"
 #include "store/location_int.h"
 #include "store/survey_int.h"
+#include "store/post_int.h"
 
 /* How long a writer waits for another process's transaction, in ms. */
 #define BUSY_TIMEOUT_MS 10000
@@ -145,16 +146,22 @@ static const char *const fixed_sql[Q_COUNT_ALL] = {
                      " JOIN brands b ON b.id = q.brand_id ORDER BY q.id",
     /* Brand mentions per UTC day (created time, else received time), with
      * each brand's share of that day's brand mentions. */
+    /* ?3: 1 groups by ISO week (the Monday on or before the day); ?4: 1
+     * for every mention, else ?5 is a JSON array of the locations in scope
+     * (a value ending in '/' is a region: the locations under it). */
     [Q_STATS] =
         "SELECT day, name, ours, n, p, z, g, CAST(n AS REAL) / sum(n) OVER (PARTITION BY day)"
-        " FROM (SELECT date(t, 'unixepoch') AS day, b.name AS name, b.ours AS ours,"
+        " FROM (SELECT CASE WHEN ?3 THEN date(t, 'unixepoch', '-6 days', 'weekday 1')"
+        "  ELSE date(t, 'unixepoch') END AS day, b.name AS name, b.ours AS ours,"
         "  count(*) AS n, sum(m.polarity > 0) AS p, sum(m.polarity = 0) AS z,"
         "  sum(m.polarity < 0) AS g"
-        "  FROM (SELECT id, polarity,"
+        "  FROM (SELECT id, polarity, location,"
         "        CASE WHEN created_at <> 0 THEN created_at ELSE received_at END AS t"
         "        FROM mentions) m"
         "  JOIN mention_brands mb ON mb.mention_id = m.id JOIN brands b ON b.id = mb.brand_id"
         "  WHERE (?1 = 0 OR m.t >= ?1) AND (?2 = 0 OR m.t < ?2)"
+        "  AND (?4 OR EXISTS (SELECT 1 FROM json_each(?5) j WHERE m.location = j.value"
+        "   OR (substr(j.value, -1) = '/' AND substr(m.location, 1, length(j.value)) = j.value)))"
         "  GROUP BY day, b.id)"
         " ORDER BY day, name COLLATE NOCASE",
     [Q_RECENT_FP] = "SELECT fp, key FROM (SELECT id, fingerprint AS fp,"
@@ -471,6 +478,7 @@ static const es__store_ops sqlite_ops = {
     .labels = &es__sqlite_label_ops, /* sqlite_label.c */
     .locations = &es__sqlite_location_ops, /* sqlite_location.c */
     .surveys = &es__sqlite_survey_ops,     /* sqlite_survey.c */
+    .posts = &es__sqlite_post_ops,         /* sqlite_post.c */
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An

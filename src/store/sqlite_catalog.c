@@ -7,6 +7,7 @@
  */
 #include <time.h>
 
+#include "store/sla_int.h"
 #include "store/sqlite_int.h"
 
 /* ------------------------------------------------------------------------ */
@@ -123,17 +124,29 @@ es_err es__sqlite_query_list(es_store_t *s, void (*cb)(const es_query_row *, voi
 /* ------------------------------------------------------------------------ */
 /* Stats and fingerprints                                                    */
 
-/* One row per UTC day and brand over [since, until); net is computed
- * here, share of voice by the window function in Q_STATS. */
-es_err es__sqlite_stats(es_store_t *s, int64_t since, int64_t until,
-                        void (*cb)(const es_stats_row *, void *), void *ud)
+/* One row per UTC day (or ISO week) and brand over [since, until), of the
+ * mentions in scope; net is computed here, share of voice by the window
+ * function in Q_STATS. The scope is bound as SLA reports bind theirs. */
+es_err es__sqlite_stats(es_store_t *s, int64_t since, int64_t until, int week,
+                        const es_stats_scope *scope, void (*cb)(const es_stats_row *, void *),
+                        void *ud)
 {
     sqlite3_stmt *st = NULL;
+    char *json = NULL;
     es_err rc = es__sqlite_stmt(s, Q_STATS, &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, since);
     sqlite3_bind_int64(st, 2, until);
+    sqlite3_bind_int(st, 3, week);
+    es_sla_scope sc = {1, NULL, 0};
+    if (scope)
+        sc = (es_sla_scope){scope->all, scope->locations, scope->n_locations};
+    rc = es__sqlite_sla_bind_scope(s, st, 4, &sc, &json);
+    if (rc) {
+        sqlite3_reset(st);
+        return rc;
+    }
     int src;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         es_stats_row r = {(const char *)sqlite3_column_text(st, 0),
@@ -151,6 +164,8 @@ es_err es__sqlite_stats(es_store_t *s, int64_t since, int64_t until,
         cb(&r, ud);
     }
     sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    es_free(json);
     if (src != SQLITE_DONE)
         return es__sqlite_fail(s, ((es__sqlite *)s->impl)->db, src, "computing stats");
     return ES_OK;

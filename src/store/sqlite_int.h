@@ -92,8 +92,9 @@ es_err es__sqlite_brand_find(es_store_t *s, const char *name, uint32_t *id);
 es_err es__sqlite_query_add(es_store_t *s, uint32_t brand_id, const char *name, const char *text,
                             uint32_t *id);
 es_err es__sqlite_query_list(es_store_t *s, void (*cb)(const es_query_row *, void *), void *ud);
-es_err es__sqlite_stats(es_store_t *s, int64_t since, int64_t until,
-                        void (*cb)(const es_stats_row *, void *), void *ud);
+es_err es__sqlite_stats(es_store_t *s, int64_t since, int64_t until, int week,
+                        const es_stats_scope *scope, void (*cb)(const es_stats_row *, void *),
+                        void *ud);
 es_err es__sqlite_recent_fp(es_store_t *s, size_t limit, void (*cb)(uint64_t, const char *, void *),
                             void *ud);
 

@@ -297,7 +297,22 @@ es_err es_store_stats(es_store_t *s, int64_t since, int64_t until,
         return rc;
     if (!cb)
         return es__store_fail(s, ES_EINVAL, "computing stats: no callback");
-    return s->ops->stats(s, since, until, cb, ud);
+    return s->ops->stats(s, since, until, 0, NULL, cb, ud);
+}
+
+/* See store.h: the same figures by day or week, within a scope. */
+es_err es_store_stats_by(es_store_t *s, int64_t since, int64_t until, int week,
+                         const es_stats_scope *scope,
+                         void (*cb)(const es_stats_row *r, void *ud), void *ud)
+{
+    es_err rc = check_open(s, "computing stats");
+    if (rc)
+        return rc;
+    if (!cb)
+        return es__store_fail(s, ES_EINVAL, "computing stats: no callback");
+    if (scope && !scope->all && scope->n_locations && !scope->locations)
+        return es__store_fail(s, ES_EINVAL, "computing stats: a scope without its locations");
+    return s->ops->stats(s, since, until, week ? 1 : 0, scope, cb, ud);
 }
 
 /* A limit of 0 asks for nothing and gets nothing. */

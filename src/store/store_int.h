@@ -25,6 +25,7 @@ struct es__sla_ops;
 struct es__label_ops;
 struct es__location_ops;
 struct es__survey_ops;
+struct es__post_ops;
 
 /* What a backend does. Each function gets the handle (for its errmsg) and
  * returns an es_err; store.c has already checked the arguments. */
@@ -41,8 +42,9 @@ typedef struct es__store_ops {
     es_err (*query_list)(es_store_t *s, void (*cb)(const es_query_row *, void *), void *ud);
     es_err (*search)(es_store_t *s, const es_search_opts *o,
                      void (*cb)(const es_mention_row *, void *), void *ud);
-    es_err (*stats)(es_store_t *s, int64_t since, int64_t until,
-                    void (*cb)(const es_stats_row *, void *), void *ud);
+    es_err (*stats)(es_store_t *s, int64_t since, int64_t until, int week,
+                    const es_stats_scope *scope, void (*cb)(const es_stats_row *, void *),
+                    void *ud);
     es_err (*recent_fingerprints)(es_store_t *s, size_t limit,
                                   void (*cb)(uint64_t, const char *, void *), void *ud);
     /* Tuning for benchmarks and operators: durability (1 FULL, 0 NORMAL). */
@@ -65,6 +67,7 @@ typedef struct es__store_ops {
     const struct es__label_ops *labels; /* agents' corrections, departments */
     const struct es__location_ops *locations; /* organisation, regions, locations */
     const struct es__survey_ops *surveys;     /* survey definitions and responses */
+    const struct es__post_ops *posts;         /* the brand's own posts (social.h) */
 } es__store_ops;
 
 enum { ES__TX_BEGIN, ES__TX_COMMIT, ES__TX_ROLLBACK };
