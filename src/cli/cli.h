@@ -40,5 +40,7 @@ int cmd_sla(cli_ctx *ctx, int argc, char **argv);      /* src/cli/sla.c */
 int cmd_calendar(cli_ctx *ctx, int argc, char **argv); /* src/cli/sla.c */
 int cmd_reply(cli_ctx *ctx, int argc, char **argv);    /* src/cli/sla.c */
 int cmd_report(cli_ctx *ctx, int argc, char **argv);   /* src/cli/sla.c */
+int cmd_drivers(cli_ctx *ctx, int argc, char **argv);  /* src/cli/drivers.c */
+int cmd_plan(cli_ctx *ctx, int argc, char **argv);     /* src/cli/drivers.c */
 
 #endif
