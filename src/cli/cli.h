@@ -42,5 +42,7 @@ int cmd_reply(cli_ctx *ctx, int argc, char **argv);    /* src/cli/sla.c */
 int cmd_report(cli_ctx *ctx, int argc, char **argv);   /* src/cli/sla.c */
 int cmd_posts(cli_ctx *ctx, int argc, char **argv);    /* src/cli/posts.c */
 int cmd_sov(cli_ctx *ctx, int argc, char **argv);      /* src/cli/sov.c */
+int cmd_drivers(cli_ctx *ctx, int argc, char **argv);  /* src/cli/drivers.c */
+int cmd_plan(cli_ctx *ctx, int argc, char **argv);     /* src/cli/drivers.c */
 
 #endif

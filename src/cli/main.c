@@ -42,6 +42,8 @@ static const command commands[] = {
     {"calendar", cmd_calendar, "add and list business-hours calendars for SLAs"},
     {"reply", cmd_reply, "answer a case; list replies; channel endpoints; deliver"},
     {"report", cmd_report, "reports: response times by channel, team, location, followers"},
+    {"drivers", cmd_drivers, "key drivers of satisfaction and of promoters; of sentiment"},
+    {"plan", cmd_plan, "action plans per location: propose, list, accept, done"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

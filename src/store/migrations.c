@@ -21,6 +21,7 @@
 #include "store/location_int.h"
 #include "store/survey_int.h"
 #include "store/post_int.h"
+#include "store/plan_int.h"
 
 typedef struct migration {
     int version;
@@ -207,6 +208,7 @@ static const migration steps[] = {
     {11, "organisation, regions, locations", es__sqlite_step11},
     {12, "surveys, questions, responses, answers, opt-outs", es__sqlite_step12},
     {13, "the brand's own posts and their metrics", es__sqlite_step_posts},
+    {14, "action plans", es__sqlite_step_plans},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -24,6 +24,7 @@
 #include "store/case_int.h"
 #include "store/sla_int.h"
 #include "store/location_int.h"
+#include "store/plan_int.h"
 #include "store/survey_int.h"
 #include "store/post_int.h"
 
@@ -479,6 +480,7 @@ static const es__store_ops sqlite_ops = {
     .locations = &es__sqlite_location_ops, /* sqlite_location.c */
     .surveys = &es__sqlite_survey_ops,     /* sqlite_survey.c */
     .posts = &es__sqlite_post_ops,         /* sqlite_post.c */
+    .plans = &es__sqlite_plan_ops,         /* sqlite_plan.c */
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An

@@ -26,6 +26,7 @@ struct es__label_ops;
 struct es__location_ops;
 struct es__survey_ops;
 struct es__post_ops;
+struct es__plan_ops;
 
 /* What a backend does. Each function gets the handle (for its errmsg) and
  * returns an es_err; store.c has already checked the arguments. */
@@ -68,6 +69,7 @@ typedef struct es__store_ops {
     const struct es__location_ops *locations; /* organisation, regions, locations */
     const struct es__survey_ops *surveys;     /* survey definitions and responses */
     const struct es__post_ops *posts;         /* the brand's own posts (social.h) */
+    const struct es__plan_ops *plans;         /* key-driver rows, action plans */
 } es__store_ops;
 
 enum { ES__TX_BEGIN, ES__TX_COMMIT, ES__TX_ROLLBACK };

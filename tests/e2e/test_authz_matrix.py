@@ -259,6 +259,10 @@ def rows(ids):
         Row("GET", "/api/v1/alerts?limit=500", "viewer", 200, check=check_list("alert")),
         Row("GET", "/api/v1/alert-rules", "manager", 200),
         Row("GET", "/api/v1/alert-destinations", "admin", 200),
+        # action plans (api_drivers.c): managers only; none exists here
+        Row("GET", "/api/v1/plans", "manager", 200),
+        Row("POST", "/api/v1/plans/999999/accept", "manager", 404, body={}),
+        Row("POST", "/api/v1/plans/999999/done", "manager", 404, body={}),
         Row("GET", "/api/v1/sla-policies", "admin", 200),
         Row("GET", "/api/v1/sla-calendars", "admin", 200),
         Row("GET", "/api/v1/reports/sla", "manager", 200),
