@@ -4,3 +4,6 @@
 pkg_check_modules(GSL REQUIRED IMPORTED_TARGET gsl)
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 target_link_libraries(es_voc PUBLIC PkgConfig::GSL PkgConfig::QRENCODE ${M_LIB})
+# Invitation lists are read with libcsv and jansson (src/voc/invite_list.c).
+target_link_libraries(es_voc PUBLIC PkgConfig::JANSSON ${CSV_LIB})
+target_include_directories(es_voc PRIVATE ${CSV_INCLUDE})
