@@ -61,7 +61,8 @@ typedef struct es_server_opts {
     es_model_slot_t *models[ES_TASK_COUNT];
     const char *model_paths[ES_TASK_COUNT];
     /* Wakes a delivery thread after a handler queued work for it: what is
-     * "replies" (a reply was added) or "alerts". NULL: they poll. */
+     * "replies" (a reply was added), "alerts" or "invitations". NULL: they
+     * poll. */
     void (*wake)(const char *what, void *ud);
     void *wake_ud;
     /* Webhook secrets and settings (src/http/hooks.c, docs/config.md);

@@ -31,6 +31,8 @@ int cmd_token(cli_ctx *ctx, int argc, char **argv); /* src/cli/token.c */
 int cmd_user(cli_ctx *ctx, int argc, char **argv);  /* src/cli/user.c */
 int cmd_train(cli_ctx *ctx, int argc, char **argv); /* src/cli/train.c */
 int cmd_eval(cli_ctx *ctx, int argc, char **argv);  /* src/cli/train.c */
+int cmd_survey(cli_ctx *ctx, int argc, char **argv);    /* src/cli/invite.c */
+int cmd_advocates(cli_ctx *ctx, int argc, char **argv); /* src/cli/invite.c */
 int cmd_feed(cli_ctx *ctx, int argc, char **argv);  /* src/cli/feed.c */
 int cmd_alert(cli_ctx *ctx, int argc, char **argv); /* src/cli/alert.c */
 int cmd_case(cli_ctx *ctx, int argc, char **argv);  /* src/cli/case.c */

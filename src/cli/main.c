@@ -44,6 +44,8 @@ static const command commands[] = {
     {"report", cmd_report, "reports: response times by channel, team, location, followers"},
     {"drivers", cmd_drivers, "key drivers of satisfaction and of promoters; of sentiment"},
     {"plan", cmd_plan, "action plans per location: propose, list, accept, done"},
+    {"survey", cmd_survey, "survey invitations by SMS or email; their completion report"},
+    {"advocates", cmd_advocates, "invite promoters to review; shares; advocates and reach"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

@@ -177,7 +177,17 @@ static int run(cli_ctx *ctx, const cli_config *c, const char *db, es_store_t *st
     po.alert.smtp_user = c->smtp_user;
     po.alert.smtp_pass = c->smtp_password;
     po.alert.sms_url = c->sms_url;
+    /* What the configuration file has no key for comes from the environment
+     * (alert.h): the SMS sender and its login, attempts, back-off, timeout. */
+    es_alert_config envc;
+    es_alert_config_env(&envc);
+    po.alert.sms_from = envc.sms_from;
+    po.alert.sms_auth = envc.sms_auth;
+    po.alert.max_attempts = envc.max_attempts;
+    po.alert.backoff_ms = envc.backoff_ms;
+    po.alert.timeout_ms = envc.timeout_ms;
     po.feed_poll = c->feed_poll;
+    po.public_url = c->public_url;
     po.mode = mode;
     po.matcher = l->matcher;
     po.brands = l->brands;

@@ -13,7 +13,10 @@
  *      raises warnings and breaches as alerts;
  *   4. every feed_poll seconds, the RSS/Atom feeds that are due
  *      (es_feed_poll_due); their items are analysed and stored here, and
- *      threaded at the next pass.
+ *      threaded at the next pass;
+ *   5. every EARSHOT_ADVOCACY_EVERY seconds (unset: never), the advocacy
+ *      rule over the last week (es_advocacy_run, docs/advocacy.md); then
+ *      the invitation deliverer is woken.
  * Threading commits with synchronous=NORMAL (redone from the mentions
  * after a power loss); the alert and SLA steps with FULL (what they raise
  * is sent out, so it must not be raised twice), and so do the feeds (what
@@ -23,6 +26,7 @@
  * watermarks and unthreaded mentions say what is left to do.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/serve_parts.h"
@@ -34,6 +38,7 @@
 
 #define SLA_EVERY 5   /* seconds between SLA checks */
 #define SLA_WARN 900  /* seconds before a due time that a warning is raised */
+#define ADVOCACY_SINCE (7 * 86400) /* promoters of the last week */
 
 /* Prints a step's failure once until the step succeeds again. */
 static void report(serve_parts *p, int step, es_err rc, es_store_t *s, const char *what)
@@ -101,6 +106,15 @@ void serve_parts_follow_up(es_store_t *s, int64_t now_ms, void *ud)
         rc = es_feed_poll_due(s, now, feed_sink, p, NULL);
         report(p, 3, rc, s, "polling feeds");
     }
+    if (p->advocacy_every > 0 && p->public_url && now - p->last_advocacy >= p->advocacy_every) {
+        p->last_advocacy = now;
+        es_advocacy_opts ao = {.public_url = p->public_url, .since = now - ADVOCACY_SINCE};
+        es_invite_result r = {0};
+        rc = es_advocacy_run(s, &ao, now, &r);
+        report(p, 4, rc, s, "the advocacy rule");
+        if (r.invited)
+            es_invite_deliverer_wake(p->invites);
+    }
 }
 
 /* See serve_parts.h. */
@@ -108,6 +122,11 @@ int serve_parts_start(serve_parts *p, const serve_parts_opts *o, char *err, size
 {
     memset(p, 0, sizeof *p);
     p->feed_poll = o->feed_poll;
+    p->public_url = o->public_url && *o->public_url ? o->public_url : NULL;
+    const char *every = getenv("EARSHOT_ADVOCACY_EVERY");
+    p->advocacy_every = every ? strtol(every, NULL, 10) : 0;
+    if (p->advocacy_every < 0 || p->advocacy_every > 86400 * 365)
+        p->advocacy_every = 0;
     p->alert_cfg = o->alert;
     es_err rc = es_alert_engine_new(&p->engine);
     if (rc) {
@@ -129,6 +148,11 @@ int serve_parts_start(serve_parts *p, const serve_parts_opts *o, char *err, size
         snprintf(err, errlen, "the reply deliverer: %s", es_strerror(rc));
         goto fail;
     }
+    /* Invitations go out through the alerts' SMS provider and SMTP server. */
+    if ((rc = es_invite_deliverer_start(o->db_path, &p->alert_cfg, &p->invites))) {
+        snprintf(err, errlen, "the invitation deliverer: %s", es_strerror(rc));
+        goto fail;
+    }
     return 0;
 fail:
     serve_parts_stop(p);
@@ -143,11 +167,14 @@ void serve_parts_wake_cb(const char *what, void *ud)
         es_reply_deliverer_wake(p->replies);
     else if (strcmp(what, "alerts") == 0)
         es_alert_deliverer_wake(p->alerts);
+    else if (strcmp(what, "invitations") == 0)
+        es_invite_deliverer_wake(p->invites);
 }
 
 /* See serve_parts.h. */
 void serve_parts_stop(serve_parts *p)
 {
+    es_invite_deliverer_stop(p->invites);
     es_reply_deliverer_stop(p->replies);
     es_alert_deliverer_stop(p->alerts);
     es_alert_engine_free(p->engine);

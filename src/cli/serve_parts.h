@@ -8,12 +8,14 @@
 
 #include "earshot/alert.h"
 #include "earshot/analyze.h"
+#include "earshot/invitation.h"
 #include "earshot/reply.h"
 
 typedef struct serve_parts_opts {
     const char *db_path;
     es_alert_config alert; /* copied; its strings must outlive the parts */
     long feed_poll;        /* seconds between looks for due feeds; 0: none */
+    const char *public_url; /* links in invitations; NULL: no advocacy rule */
     /* For analysing feed items as the server analyses webhooks. */
     const es_lexicon_t *lex;
     es_sent_mode mode;
@@ -27,10 +29,13 @@ typedef struct serve_parts {
     es_alert_config alert_cfg;
     es_alert_deliverer_t *alerts;
     es_reply_deliverer_t *replies;
+    es_invite_deliverer_t *invites; /* survey and advocacy invitations */
     es_analyzer_t *feed_an;
     es_store_t *feed_store; /* the follow-up's handle, during a feed poll */
     long feed_poll;
-    int64_t last_sla, last_feed;
+    const char *public_url;
+    long advocacy_every;   /* seconds between runs of the advocacy rule; 0 none */
+    int64_t last_sla, last_feed, last_advocacy;
     int failing; /* a bit per step that failed last time */
 } serve_parts;
 
@@ -41,7 +46,8 @@ int serve_parts_start(serve_parts *p, const serve_parts_opts *o, char *err, size
 /* The server's follow-up (es_server_opts.follow_up; ud is the parts). */
 void serve_parts_follow_up(es_store_t *s, int64_t now_ms, void *ud);
 
-/* Wakes a delivery thread: what is "replies" or "alerts"; ud is the parts
+/* Wakes a delivery thread: what is "replies", "alerts" or "invitations";
+ * ud is the parts
  * (es_server_opts.wake). Thread-safe. */
 void serve_parts_wake_cb(const char *what, void *ud);
 

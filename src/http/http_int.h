@@ -178,6 +178,7 @@ extern const es__http_route es__http_routes_alerts[];/* api_alerts.c */
 extern const es__http_route es__http_routes_sla[];   /* api_sla.c */
 extern const es__http_route es__http_routes_social[]; /* api_social.c */
 extern const es__http_route es__http_routes_drivers[]; /* api_drivers.c */
+extern const es__http_route es__http_routes_invite[]; /* api_invite.c */
 
 /* Authenticates rq for route r (auth.c): fills rq->who. Returns 0 when the
  * request may proceed, else the status to answer (401, 403, 429, 500) with

@@ -22,6 +22,7 @@
 #include "store/survey_int.h"
 #include "store/post_int.h"
 #include "store/plan_int.h"
+#include "store/invitation_int.h"
 
 typedef struct migration {
     int version;
@@ -209,6 +210,7 @@ static const migration steps[] = {
     {12, "surveys, questions, responses, answers, opt-outs", es__sqlite_step12},
     {13, "the brand's own posts and their metrics", es__sqlite_step_posts},
     {14, "action plans", es__sqlite_step_plans},
+    {15, "survey and advocacy invitations", es__sqlite_step_invitations},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -27,6 +27,7 @@
 #include "store/plan_int.h"
 #include "store/survey_int.h"
 #include "store/post_int.h"
+#include "store/invitation_int.h"
 
 /* How long a writer waits for another process's transaction, in ms. */
 #define BUSY_TIMEOUT_MS 10000
@@ -481,6 +482,7 @@ static const es__store_ops sqlite_ops = {
     .surveys = &es__sqlite_survey_ops,     /* sqlite_survey.c */
     .posts = &es__sqlite_post_ops,         /* sqlite_post.c */
     .plans = &es__sqlite_plan_ops,         /* sqlite_plan.c */
+    .invitations = &es__sqlite_invite_ops, /* sqlite_invitation.c */
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An
