@@ -40,5 +40,9 @@ int cmd_sla(cli_ctx *ctx, int argc, char **argv);      /* src/cli/sla.c */
 int cmd_calendar(cli_ctx *ctx, int argc, char **argv); /* src/cli/sla.c */
 int cmd_reply(cli_ctx *ctx, int argc, char **argv);    /* src/cli/sla.c */
 int cmd_report(cli_ctx *ctx, int argc, char **argv);   /* src/cli/sla.c */
+int cmd_location(cli_ctx *ctx, int argc, char **argv); /* src/cli/location.c */
+int cmd_region(cli_ctx *ctx, int argc, char **argv);   /* src/cli/location.c */
+int cmd_org(cli_ctx *ctx, int argc, char **argv);      /* src/cli/location.c */
+int cmd_audit(cli_ctx *ctx, int argc, char **argv);    /* src/cli/audit.c */
 
 #endif

@@ -40,6 +40,10 @@ static const command commands[] = {
     {"calendar", cmd_calendar, "add and list business-hours calendars for SLAs"},
     {"reply", cmd_reply, "answer a case; list replies; channel endpoints; deliver"},
     {"report", cmd_report, "reports: response times by channel, team, location, followers"},
+    {"location", cmd_location, "the organisation's locations: add, list, update, CSV import/export"},
+    {"region", cmd_region, "list and rename the regions of the locations"},
+    {"org", cmd_org, "show or set the organisation's name"},
+    {"audit", cmd_audit, "brand-audit and mystery-shopping checklists, audits and scores"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

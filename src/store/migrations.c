@@ -18,6 +18,7 @@
 #include "store/alert_int.h"
 #include "store/case_int.h"
 #include "store/sla_int.h"
+#include "store/audits_int.h"
 #include "store/location_int.h"
 #include "store/survey_int.h"
 
@@ -205,6 +206,7 @@ static const migration steps[] = {
     {10, "inbox: routing rules, notes, tags, queue key", es__sqlite_step10},
     {11, "organisation, regions, locations", es__sqlite_step11},
     {12, "surveys, questions, responses, answers, opt-outs", es__sqlite_step12},
+    {13, "audit checklists, audits, answers", es__sqlite_step_audits},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

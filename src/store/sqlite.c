@@ -23,6 +23,7 @@
 #include "store/alert_int.h"
 #include "store/case_int.h"
 #include "store/sla_int.h"
+#include "store/audits_int.h"
 #include "store/location_int.h"
 #include "store/survey_int.h"
 
@@ -471,6 +472,7 @@ static const es__store_ops sqlite_ops = {
     .labels = &es__sqlite_label_ops, /* sqlite_label.c */
     .locations = &es__sqlite_location_ops, /* sqlite_location.c */
     .surveys = &es__sqlite_survey_ops,     /* sqlite_survey.c */
+    .audits = &es__sqlite_audits_ops,      /* sqlite_audits.c */
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An
