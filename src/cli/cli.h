@@ -46,5 +46,9 @@ int cmd_posts(cli_ctx *ctx, int argc, char **argv);    /* src/cli/posts.c */
 int cmd_sov(cli_ctx *ctx, int argc, char **argv);      /* src/cli/sov.c */
 int cmd_drivers(cli_ctx *ctx, int argc, char **argv);  /* src/cli/drivers.c */
 int cmd_plan(cli_ctx *ctx, int argc, char **argv);     /* src/cli/drivers.c */
+int cmd_location(cli_ctx *ctx, int argc, char **argv); /* src/cli/location.c */
+int cmd_region(cli_ctx *ctx, int argc, char **argv);   /* src/cli/location.c */
+int cmd_org(cli_ctx *ctx, int argc, char **argv);      /* src/cli/location.c */
+int cmd_audit(cli_ctx *ctx, int argc, char **argv);    /* src/cli/audit.c */
 
 #endif

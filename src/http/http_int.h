@@ -179,6 +179,8 @@ extern const es__http_route es__http_routes_sla[];   /* api_sla.c */
 extern const es__http_route es__http_routes_social[]; /* api_social.c */
 extern const es__http_route es__http_routes_drivers[]; /* api_drivers.c */
 extern const es__http_route es__http_routes_invite[]; /* api_invite.c */
+extern const es__http_route es__http_routes_locations[]; /* api_locations.c */
+extern const es__http_route es__http_routes_audits[];    /* api_audits.c */
 
 /* Authenticates rq for route r (auth.c): fills rq->who. Returns 0 when the
  * request may proceed, else the status to answer (401, 403, 429, 500) with

@@ -36,7 +36,7 @@ static const es__http_route *const tables[] = {
     es__http_routes_core,  es__http_routes_hooks,  es__http_routes_users,
     es__http_routes_cases, es__http_routes_teams,  es__http_routes_alerts,
     es__http_routes_sla,   es__http_routes_social, es__http_routes_drivers,
-    es__http_routes_invite,
+    es__http_routes_invite, es__http_routes_locations, es__http_routes_audits,
 };
 
 /* Matches path against pattern; the "{}" segments go to rq->param. */

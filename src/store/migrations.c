@@ -18,6 +18,7 @@
 #include "store/alert_int.h"
 #include "store/case_int.h"
 #include "store/sla_int.h"
+#include "store/audits_int.h"
 #include "store/location_int.h"
 #include "store/survey_int.h"
 #include "store/post_int.h"
@@ -211,6 +212,7 @@ static const migration steps[] = {
     {13, "the brand's own posts and their metrics", es__sqlite_step_posts},
     {14, "action plans", es__sqlite_step_plans},
     {15, "survey and advocacy invitations", es__sqlite_step_invitations},
+    {16, "audit checklists, audits, answers", es__sqlite_step_audits},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -23,6 +23,7 @@
 #include "store/alert_int.h"
 #include "store/case_int.h"
 #include "store/sla_int.h"
+#include "store/audits_int.h"
 #include "store/location_int.h"
 #include "store/plan_int.h"
 #include "store/survey_int.h"
@@ -483,6 +484,7 @@ static const es__store_ops sqlite_ops = {
     .posts = &es__sqlite_post_ops,         /* sqlite_post.c */
     .plans = &es__sqlite_plan_ops,         /* sqlite_plan.c */
     .invitations = &es__sqlite_invite_ops, /* sqlite_invitation.c */
+    .audits = &es__sqlite_audits_ops,      /* sqlite_audits.c */
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An

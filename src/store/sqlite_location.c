@@ -172,4 +172,12 @@ static es_err sq_find(es_store_t *s, const char *code_or_key,
 const struct es__location_ops es__sqlite_location_ops = {
     .add = sq_add,
     .find = sq_find,
+    .get = es__sqlite_location_get,
+    .list = es__sqlite_location_list,
+    .update = es__sqlite_location_update,
+    .org_name = es__sqlite_org_name,
+    .org_set_name = es__sqlite_org_set_name,
+    .region_list = es__sqlite_region_list,
+    .region_rename = es__sqlite_region_rename,
+    .managers = es__sqlite_location_managers,
 };

@@ -4,8 +4,8 @@
 pkg_check_modules(GSL REQUIRED IMPORTED_TARGET gsl)
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 target_link_libraries(es_voc PUBLIC PkgConfig::GSL PkgConfig::QRENCODE ${M_LIB})
-# The drivers report and plans are also written as JSON (voc_json.c) for
-# the command line and the API; invitation lists are read with libcsv and
-# jansson (src/voc/invite_list.c).
+# jansson writes the drivers report and plans as JSON (voc_json.c) and reads
+# checklists and audits (audit_json.c); libcsv and jansson read invitation
+# lists (invite_list.c); libcsv reads and writes locations (location_csv.c).
 target_link_libraries(es_voc PUBLIC PkgConfig::JANSSON ${CSV_LIB})
 target_include_directories(es_voc PRIVATE ${CSV_INCLUDE})

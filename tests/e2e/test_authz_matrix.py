@@ -16,7 +16,9 @@ location comes back; lists hold exactly the caller's locations; merging
 across locations is refused both ways; and logout ends each session.
 
 Other parts' endpoints (cases, customers, teams, routes, alerts, SLA,
-replies) are rows here too: each row is the contract its handler keeps.
+replies, locations, regions, the organisation, audit checklists, audits and
+their scores) are rows here too: each row is the contract its handler keeps.
+The locations A, B and eu/paris exist as locations too, each with an audit.
 """
 import http.client
 import json
@@ -181,6 +183,17 @@ def setup_data(db, tmp):
         if loc:
             args += ["--location", loc]
         e.expect_rc(e.run(*args, db=db), 0, "alert raise " + key)
+    # The locations themselves (V1) and an audit of each (V7).
+    cl = os.path.join(tmp, "checklist.json")
+    with open(cl, "w") as f:
+        json.dump({"name": "Matrix", "kind": "audit", "items": [{"text": "Clean"}]}, f)
+    e.expect_rc(e.run("audit", "checklist", "add", cl, db=db), 0, "checklist add")
+    for key, loc in LOCS.items():
+        if loc:
+            e.expect_rc(e.run("location", "add", loc, "--code", "C" + key, "--name", key,
+                              db=db), 0, "location add " + key)
+            e.expect_rc(e.run("audit", "add", "--checklist", "Matrix", "--location", loc,
+                              "--answers", "yes", db=db), 0, "audit add " + key)
 
 
 def objects(srv, sess):
@@ -196,6 +209,10 @@ def objects(srv, sess):
         a = [x for x in alerts["items"] if (x["location"] or "") == loc]
         e.expect(len(c) == 1 and len(a) == 1, "objects at %r: %r %r" % (loc, c, a))
         obj[key] = {"case": c[0]["id"], "customer": c[0]["customer_id"], "alert": a[0]["id"]}
+    st, locs = srv.req("GET", "/api/v1/locations?limit=500", None, h)
+    e.expect(st == 200 and len(locs["items"]) == len(LOCS) - 1, "locations: %d %r" % (st, locs))
+    for key, loc in LOCS.items():
+        obj[key]["location"] = ([x["id"] for x in locs["items"] if x["key"] == loc] or [None])[0]
     return obj
 
 
@@ -212,8 +229,36 @@ def check_list(kind, complete=True):
     return check
 
 
-def object_rows(obj):
+def check_keyed(kind, field):
+    """Only and all the caller's locations (there is no location "")."""
+    def check(caller, doc):
+        got = sorted(set(item[field] for item in doc["items"]))
+        want = sorted(loc for loc in LOCS.values() if loc and may_see(caller, loc))
+        e.expect(got == want, "%s lists %s at %r, expected %r" % (caller, kind, got, want))
+    return check
+
+
+def location_rows(obj):
+    """A location and its audits: read in scope, changed by admins, audited by managers
+    of their own locations."""
     r = []
+    for key, loc in LOCS.items():
+        if not loc:
+            continue
+        lid = obj[key]["location"]
+        r += [
+            Row("GET", "/api/v1/locations/%d" % lid, "viewer", 200, loc=loc),
+            Row("PATCH", "/api/v1/locations/%d" % lid, "admin", 200,
+                body=lambda c: {"name": "renamed by " + c}, loc=loc),
+            Row("POST", "/api/v1/audits", "manager", 201, loc=loc,
+                body=lambda c, code="C" + key: {"checklist": "Matrix", "location": code,
+                                                "date": "2020-01-01", "answers": [True]}),
+        ]
+    return r
+
+
+def object_rows(obj):
+    r = location_rows(obj)
     for key, loc in LOCS.items():
         case, cust, alert = obj[key]["case"], obj[key]["customer"], obj[key]["alert"]
         c = "/api/v1/cases/%d" % case
@@ -266,6 +311,24 @@ def rows(ids):
         Row("GET", "/api/v1/sla-policies", "admin", 200),
         Row("GET", "/api/v1/sla-calendars", "admin", 200),
         Row("GET", "/api/v1/reports/sla", "manager", 200),
+        # locations, regions, the organisation (api_locations.c), audits (api_audits.c)
+        Row("GET", "/api/v1/locations?limit=500", "viewer", 200,
+            check=check_keyed("location", "key")),
+        Row("GET", "/api/v1/locations.csv", "viewer", 200),
+        Row("POST", "/api/v1/locations", "admin", 201,
+            body=lambda c: {"key": "new/" + c, "code": "N" + c, "name": "New " + c}),
+        Row("POST", "/api/v1/locations/import", "admin", 200,
+            body=lambda c: "key,code,name\nimported/%s,I%s,Imported\n" % (c, c)),
+        Row("GET", "/api/v1/regions", "viewer", 200),
+        Row("GET", "/api/v1/organisation", "viewer", 200),
+        Row("GET", "/api/v1/audit-checklists", "viewer", 200),
+        Row("POST", "/api/v1/audit-checklists", "admin", 201,
+            body=lambda c: {"name": "list of " + c, "kind": "mystery",
+                            "items": [{"text": "Smile", "weight": 2}]}),
+        Row("GET", "/api/v1/audits?limit=500", "viewer", 200,
+            check=check_keyed("audit", "location")),
+        Row("GET", "/api/v1/audits/scores?since=2020-01-01", "viewer", 200,
+            check=check_keyed("audit score", "location")),
         # Last of the lists: the server threads what this stores into new cases, at a
         # location outside every scope so that the rows and ids checked later hold.
         Row("POST", "/hooks/ingest", "agent", 202, body=lambda c: json.dumps(mention(c))),
@@ -281,9 +344,10 @@ def test_matrix(srv, sess, ids, obj):
 
 def test_any_id(srv, sess, obj):
     """Whatever id a scoped caller sends, nothing of another location comes back."""
-    top = max(max(o["case"], o["customer"], o["alert"]) for o in obj.values()) + 3
+    top = max(max(o["case"], o["customer"], o["alert"], o["location"] or 0)
+              for o in obj.values()) + 3
     paths = {"case": "/api/v1/cases/%d", "alert": "/api/v1/alerts/%d",
-             "customer": "/api/v1/customers/%d"}
+             "customer": "/api/v1/customers/%d", "location": "/api/v1/locations/%d"}
     for caller in ("mgrA", "mgrB", "mgrEU", "agentA", "viewerA", "tokA"):
         h = headers_for(caller, sess)
         for kind, fmt in paths.items():
