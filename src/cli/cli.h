@@ -40,5 +40,8 @@ int cmd_sla(cli_ctx *ctx, int argc, char **argv);      /* src/cli/sla.c */
 int cmd_calendar(cli_ctx *ctx, int argc, char **argv); /* src/cli/sla.c */
 int cmd_reply(cli_ctx *ctx, int argc, char **argv);    /* src/cli/sla.c */
 int cmd_report(cli_ctx *ctx, int argc, char **argv);   /* src/cli/sla.c */
+int cmd_location(cli_ctx *ctx, int argc, char **argv); /* src/cli/location_qr.c */
+/* `earshot location qr CODE --url BASE` (argv[0] is "qr"). */
+int cli_location_qr(cli_ctx *ctx, int argc, char **argv); /* src/cli/location_qr.c */
 
 #endif

@@ -40,6 +40,7 @@ static const command commands[] = {
     {"calendar", cmd_calendar, "add and list business-hours calendars for SLAs"},
     {"reply", cmd_reply, "answer a case; list replies; channel endpoints; deliver"},
     {"report", cmd_report, "reports: response times by channel, team, location, followers"},
+    {"location", cmd_location, "locations: the printable QR code of a location's survey"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

@@ -4,3 +4,5 @@
 pkg_check_modules(GSL REQUIRED IMPORTED_TARGET gsl)
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 target_link_libraries(es_voc PUBLIC PkgConfig::GSL PkgConfig::QRENCODE ${M_LIB})
+# The QR form's one-time tokens are HMAC-SHA256 (webtoken.c).
+target_link_libraries(es_voc PUBLIC PkgConfig::CRYPTO)
