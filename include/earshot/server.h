@@ -76,6 +76,14 @@ typedef struct es_server_opts {
     const char *twilio_reply;      /* an automatic SMS answer, or NULL */
     const char *twilio_locations;  /* "+15551230001=store-1,+1555...=store-2":
                                     * the location of SMS sent to each number */
+    /* Surveys (src/voc, docs/surveys.md): the SMS keyword (NULL:
+     * "FEEDBACK"), the seconds of silence that end an SMS session (0:
+     * 1800), and the key that signs the QR form's one-time tokens (NULL: a
+     * random key per process, so forms served before a restart are
+     * refused). */
+    const char *survey_keyword;
+    int64_t survey_expiry;
+    const char *survey_secret;
 } es_server_opts;
 
 typedef struct es_server_s es_server_t;

@@ -50,5 +50,7 @@ int cmd_location(cli_ctx *ctx, int argc, char **argv); /* src/cli/location.c */
 int cmd_region(cli_ctx *ctx, int argc, char **argv);   /* src/cli/location.c */
 int cmd_org(cli_ctx *ctx, int argc, char **argv);      /* src/cli/location.c */
 int cmd_audit(cli_ctx *ctx, int argc, char **argv);    /* src/cli/audit.c */
+/* `earshot location qr CODE --url BASE` (argv[0] is "qr"). */
+int cli_location_qr(cli_ctx *ctx, int argc, char **argv); /* src/cli/location_qr.c */
 
 #endif

@@ -55,6 +55,9 @@ static const key keys[] = {
     {"alerts", "smtp_password", "EARSHOT_SMTP_PASSWORD", K_SECRET, F(smtp_password), 0},
     {"alerts", "sms_url", "EARSHOT_SMS_URL", K_URL, F(sms_url), 0},
     {"feeds", "poll", "EARSHOT_FEED_POLL", K_SECONDS, F(feed_poll), 86400},
+    {"surveys", "keyword", "EARSHOT_SURVEY_KEYWORD", K_STR, F(survey_keyword), 0},
+    {"surveys", "expiry", "EARSHOT_SURVEY_EXPIRY", K_SECONDS, F(survey_expiry), 86400},
+    {"surveys", "secret", "EARSHOT_SURVEY_SECRET", K_SECRET, F(survey_secret), 0},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof *keys)
@@ -64,6 +67,7 @@ void cli_config_init(cli_config *c)
 {
     memset(c, 0, sizeof *c);
     c->feed_poll = 30;
+    c->survey_expiry = 1800;
 }
 
 /* See config.h. */

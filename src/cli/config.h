@@ -43,6 +43,10 @@ typedef struct cli_config {
     char *smtp_user;
     char *smtp_password; /* secret */
     char *sms_url;       /* the SMS provider's HTTP endpoint */
+    /* [surveys] */
+    char *survey_keyword; /* "FEEDBACK" */
+    long survey_expiry;   /* seconds; default 1800 */
+    char *survey_secret;  /* secret: signs the QR form's tokens */
     /* [feeds] */
     long feed_poll; /* seconds between looks for due feeds; 0: off */
 

@@ -33,6 +33,7 @@ static const char *const help[] = {
     "       earshot [--db FILE] location disable|enable KEY|CODE|ID",
     "       earshot [--db FILE] location import FILE|-",
     "       earshot [--db FILE] location export [--region PATH] [--output-file FILE]",
+    "       earshot [--db FILE] location qr CODE --url https://HOST > poster.svg",
     "       earshot [--db FILE] region list [--output F] | region rename PATH NAME",
     "       earshot [--db FILE] org show [--output F] | org set-name NAME",
     "",
@@ -390,6 +391,8 @@ static int run(cli_ctx *ctx, const char *cmd, int argc, char **argv)
 
 int cmd_location(cli_ctx *ctx, int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "qr") == 0) /* the QR poster: location_qr.c */
+        return cli_location_qr(ctx, argc - 1, argv + 1);
     return run(ctx, "location", argc, argv);
 }
 

@@ -219,6 +219,9 @@ static int run(cli_ctx *ctx, const cli_config *c, const char *db, es_store_t *st
         .twilio_url = c->twilio_url,
         .twilio_reply = c->twilio_reply,
         .twilio_locations = c->twilio_locations,
+        .survey_keyword = c->survey_keyword,
+        .survey_expiry = c->survey_expiry,
+        .survey_secret = c->survey_secret,
     };
     for (int t = 0; t < ES_TASK_COUNT; t++) {
         o.models[t] = sm->slot[t];

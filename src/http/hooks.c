@@ -12,7 +12,11 @@
  *                       by X-Twilio-Signature over the configured URL and
  *                       the sorted parameters; one mention (source "sms",
  *                       external_id the MessageSid, so a re-delivery is
- *                       stored once); answered with TwiML.
+ *                       stored once); answered with TwiML. A message of
+ *                       an SMS survey ("FEEDBACK 1234", the answers, STOP,
+ *                       HELP: src/voc/sms_survey.c) is answered with the
+ *                       conversation's next message instead, and is not
+ *                       stored as a mention.
  *
  * These routes are public for the router: each checks its provider's
  * signature itself (webhook.h, constant-time) before anything is decoded,
@@ -26,11 +30,13 @@
  * The server's feed polling (es_server_poll_feeds, server.h) lives here
  * too: the items of RSS and Atom feeds enter the pipeline the same way.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "earshot/feed.h"
 #include "earshot/ingest.h"
+#include "earshot/survey_flow.h"
 #include "earshot/webhook.h"
 #include "http/http_int.h"
 
@@ -226,6 +232,50 @@ static es_err sms_mention(es__http_req *rq, const es_http_form *f, const char *l
     return ES_OK;
 }
 
+/* Runs the SMS through the survey conversation (src/voc/sms_survey.c):
+ * 1 when it was a survey message and the TwiML reply is in rs; 0 when it
+ * is not part of a survey (the mention path takes it). A hot answer
+ * raises its alert and opens its case before the reply (es_survey_hot_act). */
+static int sms_survey(es__http_req *rq, es__http_resp *rs, const es_http_form *f)
+{
+    const es_server_opts *o = es__http_opts(rq);
+    const char *sid = es_http_form_get(f, "MessageSid");
+    es_sms_in in = {sid ? sid : es_http_form_get(f, "SmsSid"), es_http_form_get(f, "From"),
+                    es_http_form_get(f, "Body")};
+    if (!set(in.sid) || !set(in.from) || !in.body)
+        return 0;
+    es_sms_survey_opts so = {o->survey_keyword, o->survey_expiry};
+    es_sms_out *out = es_arena_alloc(rq->arena, sizeof *out);
+    es_store_t *s = es__http_store(rq);
+    if (!out || !s) {
+        es__http_error(rs, 500, "the store is not available");
+        return 1;
+    }
+    int64_t now = (int64_t)time(NULL);
+    es_err rc = es_sms_survey_handle(s, &so, &in, now, out);
+    if (rc == ES_ELIMIT)
+        return 0; /* not a conversation we can hold: keep it as a mention */
+    if (rc) {
+        es__http_store_error(rs, s, rc, NULL);
+        return 1;
+    }
+    if (!out->handled)
+        return 0;
+    /* The answers are committed: the reply goes even if the hot alert or
+     * the case's note fails (that is logged, without the customer's data). */
+    es_survey_hot hot = {0};
+    if (out->response_id && (rc = es_survey_hot_act(s, out->response_id, now, &hot)))
+        fprintf(stderr, "earshot serve: survey response %lld: the hot alert failed: %s\n",
+                (long long)out->response_id, es_strerror(rc));
+    if (hot.alerts)
+        es__http_wake(rq, "alerts");
+    if (out->completed && (rc = es_survey_hot_complete(s, out->response_id, now)))
+        fprintf(stderr, "earshot serve: survey response %lld: the case's note failed: %s\n",
+                (long long)out->response_id, es_strerror(rc));
+    twiml(rs, out->reply);
+    return 1;
+}
+
 /* POST /hooks/twilio: verify, store the SMS once, answer TwiML. */
 static void twilio_sms(es__http_req *rq, es__http_resp *rs)
 {
@@ -251,6 +301,8 @@ static void twilio_sms(es__http_req *rq, es__http_resp *rs)
         es__http_error(rs, 403, "the X-Twilio-Signature signature is missing or wrong");
         return;
     }
+    if (sms_survey(rq, rs, &f))
+        return;
     es_err rc = sms_mention(rq, &f, o->twilio_locations, &m);
     if (rc == ES_END) {
         twiml(rs, NULL);

@@ -9,13 +9,15 @@
  *
  * Security headers, on every response: X-Content-Type-Options: nosniff,
  * Cache-Control: no-store, Content-Security-Policy: default-src 'none';
- * frame-ancestors 'none', X-Frame-Options: DENY, Referrer-Policy: no-referrer;
+ * frame-ancestors 'none' (unless the handler set its own policy, as the
+ * survey form does), X-Frame-Options: DENY, Referrer-Policy: no-referrer;
  * and Strict-Transport-Security when the public URL is https.
  */
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "earshot/text.h"
 #include "http/http_int.h"
@@ -37,7 +39,17 @@ static const es__http_route *const tables[] = {
     es__http_routes_cases, es__http_routes_teams,  es__http_routes_alerts,
     es__http_routes_sla,   es__http_routes_social, es__http_routes_drivers,
     es__http_routes_invite, es__http_routes_locations, es__http_routes_audits,
+    es__http_routes_survey_web, es__http_routes_surveys,
 };
+
+/* 1 when the handler set a header named name itself. */
+static int handler_set(const es__http_resp *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->n_headers; i++)
+        if (strcasecmp(rs->hname[i], name) == 0)
+            return 1;
+    return 0;
+}
 
 /* Matches path against pattern; the "{}" segments go to rq->param. */
 static int match(const char *pattern, const char *path, es__http_req *rq)
@@ -104,8 +116,11 @@ static int send_resp(es_server_t *s, struct MHD_Connection *c, es__http_resp *rs
     MHD_add_response_header(r, "Content-Type", rs->type ? rs->type : "application/json");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'none'; frame-ancestors 'none'");
+    /* A page that needs more (the survey form's inline styles) sets its
+     * own policy, which then replaces this one. */
+    if (!handler_set(rs, "Content-Security-Policy"))
+        MHD_add_response_header(r, "Content-Security-Policy",
+                                "default-src 'none'; frame-ancestors 'none'");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     /* Behind https only: a browser must not fall back to plain http. */

@@ -24,6 +24,7 @@
 #include "store/post_int.h"
 #include "store/plan_int.h"
 #include "store/invitation_int.h"
+#include "store/survey_flow_int.h"
 
 typedef struct migration {
     int version;
@@ -213,6 +214,7 @@ static const migration steps[] = {
     {14, "action plans", es__sqlite_step_plans},
     {15, "survey and advocacy invitations", es__sqlite_step_invitations},
     {16, "audit checklists, audits, answers", es__sqlite_step_audits},
+    {17, "SMS survey sessions, hot alerts and recovery of responses", es__sqlite_step_sms},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

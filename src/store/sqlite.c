@@ -29,6 +29,7 @@
 #include "store/survey_int.h"
 #include "store/post_int.h"
 #include "store/invitation_int.h"
+#include "store/survey_flow_int.h"
 
 /* How long a writer waits for another process's transaction, in ms. */
 #define BUSY_TIMEOUT_MS 10000
@@ -485,6 +486,7 @@ static const es__store_ops sqlite_ops = {
     .plans = &es__sqlite_plan_ops,         /* sqlite_plan.c */
     .invitations = &es__sqlite_invite_ops, /* sqlite_invitation.c */
     .audits = &es__sqlite_audits_ops,      /* sqlite_audits.c */
+    .survey_flow = &es__sqlite_survey_flow_ops, /* sqlite_survey_flow.c */
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An

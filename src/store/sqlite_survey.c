@@ -6,7 +6,7 @@
  *
  * A response keeps a copy of its overall and recommend answers (columns
  * overall, recommend) so that scores read one row per response; whoever
- * writes answers calls refresh_scores (here) or keeps the copy the same way.
+ * writes answers calls es__sqlite_survey_refresh (here) or keeps the copy the same way.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,8 +278,8 @@ static es_err insert_answers(es_store_t *s, sqlite3 *db, int64_t rid, const es_s
     return src == SQLITE_OK ? ES_OK : es__sqlite_fail(s, db, src, "adding a response's answers");
 }
 
-/* Copies response rid's overall and recommend answers into its row. */
-static es_err refresh_scores(es_store_t *s, sqlite3 *db, int64_t rid)
+/* See survey_int.h. */
+es_err es__sqlite_survey_refresh(es_store_t *s, sqlite3 *db, int64_t rid)
 {
     sqlite3_stmt *st = NULL;
     int src = sqlite3_prepare_v2(
@@ -342,7 +342,7 @@ static es_err do_response_add(es_store_t *s, void *arg)
     rid = sqlite3_last_insert_rowid(q->db);
     rc = insert_answers(s, q->db, rid, r);
     if (rc == ES_OK)
-        rc = refresh_scores(s, q->db, rid);
+        rc = es__sqlite_survey_refresh(s, q->db, rid);
     if (rc == ES_OK && a->id)
         *a->id = rid;
     if (rc == ES_OK && a->fresh)

@@ -24,6 +24,12 @@ struct es__survey_ops {
 /* The SQLite implementation (sqlite_survey.c). */
 extern const struct es__survey_ops es__sqlite_survey_ops;
 
+/* Copies response rid's overall and recommend answers into its row
+ * (sqlite_survey.c): whoever writes answers calls it in the same
+ * transaction. db is the handle's sqlite3 (sqlite_int.h). */
+struct sqlite3;
+es_err es__sqlite_survey_refresh(es_store_t *s, struct sqlite3 *db, int64_t rid);
+
 /* Schema step 12 (sqlite_survey.c): surveys, questions, responses, answers,
  * the opt-out list. */
 extern const char es__sqlite_step12[];

@@ -9,3 +9,5 @@ target_link_libraries(es_voc PUBLIC PkgConfig::GSL PkgConfig::QRENCODE ${M_LIB})
 # lists (invite_list.c); libcsv reads and writes locations (location_csv.c).
 target_link_libraries(es_voc PUBLIC PkgConfig::JANSSON ${CSV_LIB})
 target_include_directories(es_voc PRIVATE ${CSV_INCLUDE})
+# The QR form's one-time tokens are HMAC-SHA256 (webtoken.c).
+target_link_libraries(es_voc PUBLIC PkgConfig::CRYPTO)

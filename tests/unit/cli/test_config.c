@@ -85,6 +85,26 @@ static void values_of_each_kind(void **state)
     unlink(p);
 }
 
+/* The surveys' keys: defaults, the file, a bad duration refused. */
+static void survey_keys(void **state)
+{
+    (void)state;
+    cli_config c;
+    char err[512] = "";
+    cli_config_init(&c);
+    assert_int_equal(c.survey_expiry, 1800);
+    assert_null(c.survey_keyword);
+    const char *p = write_file("[surveys]\nkeyword = Avis\nexpiry = 15m\nsecret = k3y-k3y\n", 0600);
+    assert_int_equal(cli_config_file(&c, p, err, sizeof err), 0);
+    assert_string_equal(c.survey_keyword, "Avis");
+    assert_int_equal(c.survey_expiry, 900);
+    assert_string_equal(c.survey_secret, "k3y-k3y");
+    assert_int_equal(cli_config_set(&c, "surveys.expiry", "2d", err, sizeof err), -1);
+    assert_non_null(strstr(err, "surveys.expiry"));
+    cli_config_free(&c);
+    unlink(p);
+}
+
 static void bad_lines_say_where(void **state)
 {
     (void)state;
@@ -232,6 +252,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(example_file_reads),
         cmocka_unit_test(values_of_each_kind),
+        cmocka_unit_test(survey_keys),
         cmocka_unit_test(bad_lines_say_where),
         cmocka_unit_test(secrets_are_never_shown),
         cmocka_unit_test(env_overrides_file_and_flags_override_env),
