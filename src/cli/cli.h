@@ -40,5 +40,9 @@ int cmd_sla(cli_ctx *ctx, int argc, char **argv);      /* src/cli/sla.c */
 int cmd_calendar(cli_ctx *ctx, int argc, char **argv); /* src/cli/sla.c */
 int cmd_reply(cli_ctx *ctx, int argc, char **argv);    /* src/cli/sla.c */
 int cmd_report(cli_ctx *ctx, int argc, char **argv);   /* src/cli/sla.c */
+int cmd_scores(cli_ctx *ctx, int argc, char **argv);   /* src/cli/scores.c */
+int cmd_survey(cli_ctx *ctx, int argc, char **argv);   /* src/cli/survey.c */
+/* `earshot report location CODE`: argv[0] is "location" (src/cli/scores.c). */
+int cli_report_location(cli_ctx *ctx, int argc, char **argv);
 
 #endif

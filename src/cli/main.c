@@ -40,6 +40,8 @@ static const command commands[] = {
     {"calendar", cmd_calendar, "add and list business-hours calendars for SLAs"},
     {"reply", cmd_reply, "answer a case; list replies; channel endpoints; deliver"},
     {"report", cmd_report, "reports: response times by channel, team, location, followers"},
+    {"survey", cmd_survey, "import survey responses from CSV"},
+    {"scores", cmd_scores, "survey scores (CSAT, NPS, means) per location, region, period"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

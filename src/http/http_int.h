@@ -176,6 +176,7 @@ extern const es__http_route es__http_routes_cases[]; /* api_cases.c */
 extern const es__http_route es__http_routes_teams[]; /* api_teams.c */
 extern const es__http_route es__http_routes_alerts[];/* api_alerts.c */
 extern const es__http_route es__http_routes_sla[];   /* api_sla.c */
+extern const es__http_route es__http_routes_scores[]; /* api_scores.c */
 
 /* Authenticates rq for route r (auth.c): fills rq->who. Returns 0 when the
  * request may proceed, else the status to answer (401, 403, 429, 500) with

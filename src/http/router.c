@@ -35,7 +35,7 @@ const es__http_route es__http_routes_core[] = {
 static const es__http_route *const tables[] = {
     es__http_routes_core,  es__http_routes_hooks,  es__http_routes_users,
     es__http_routes_cases, es__http_routes_teams,  es__http_routes_alerts,
-    es__http_routes_sla,
+    es__http_routes_sla,   es__http_routes_scores,
 };
 
 /* Matches path against pattern; the "{}" segments go to rq->param. */

@@ -20,6 +20,7 @@
 #include "store/sla_int.h"
 #include "store/location_int.h"
 #include "store/survey_int.h"
+#include "store/score_int.h"
 
 typedef struct migration {
     int version;
@@ -205,6 +206,7 @@ static const migration steps[] = {
     {10, "inbox: routing rules, notes, tags, queue key", es__sqlite_step10},
     {11, "organisation, regions, locations", es__sqlite_step11},
     {12, "surveys, questions, responses, answers, opt-outs", es__sqlite_step12},
+    {13, "score sums per location, question and day", es__sqlite_step_scores},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -24,6 +24,7 @@
 #include "store/case_int.h"
 #include "store/sla_int.h"
 #include "store/location_int.h"
+#include "store/score_int.h"
 #include "store/survey_int.h"
 
 /* How long a writer waits for another process's transaction, in ms. */
@@ -471,6 +472,7 @@ static const es__store_ops sqlite_ops = {
     .labels = &es__sqlite_label_ops, /* sqlite_label.c */
     .locations = &es__sqlite_location_ops, /* sqlite_location.c */
     .surveys = &es__sqlite_survey_ops,     /* sqlite_survey.c */
+    .scores = &es__sqlite_score_ops,       /* sqlite_score.c */
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An

@@ -25,6 +25,7 @@ struct es__sla_ops;
 struct es__label_ops;
 struct es__location_ops;
 struct es__survey_ops;
+struct es__score_ops;
 
 /* What a backend does. Each function gets the handle (for its errmsg) and
  * returns an es_err; store.c has already checked the arguments. */
@@ -65,6 +66,7 @@ typedef struct es__store_ops {
     const struct es__label_ops *labels; /* agents' corrections, departments */
     const struct es__location_ops *locations; /* organisation, regions, locations */
     const struct es__survey_ops *surveys;     /* survey definitions and responses */
+    const struct es__score_ops *scores;       /* per-day sums of survey answers */
 } es__store_ops;
 
 enum { ES__TX_BEGIN, ES__TX_COMMIT, ES__TX_ROLLBACK };

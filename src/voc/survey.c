@@ -74,7 +74,7 @@ static int read_number(const char *buf, int lo, int hi, int *value)
     for (const char *p = buf; *p; p++)
         if (!isdigit((unsigned char)*p))
             return 0;
-    int v = atoi(buf);
+    int v = (int)strtol(buf, NULL, 10);
     if (v < lo || v > hi)
         return 0;
     *value = v;
