@@ -151,4 +151,48 @@ es_err es_survey_optout_set(es_store_t *s, const char *contact, int out, const c
 /* *out = 1 when contact has opted out, else 0. */
 es_err es_survey_optout_get(es_store_t *s, const char *contact, int *out) ES_WUR;
 
+/* ---- import from CSV (src/voc/survey_import.c) ---------------------------- */
+
+/* A CSV import of responses to survey sv (docs/scores.md, "Importing
+ * responses"). The header names the columns: id (required; the idempotency
+ * key, stored as the external id of channel "import"), location (required;
+ * a code or a key), started (required; ISO 8601 or Unix seconds),
+ * completed and contact (optional), and any of the survey's question keys;
+ * an empty cell is no answer. An import is all-or-nothing: the caller adds
+ * the rows only when es_survey_import_errors is 0 (the rows are there
+ * either way, so that the caller can check more, such as the locations);
+ * errors name the row (the header is row 1) and the column. A row with an
+ * error may lack fields (location NULL). The strings of the rows belong to
+ * the import. */
+typedef struct es_survey_import es_survey_import;
+
+#define ES_SURVEY_IMPORT_MAX_BYTES (64u << 20) /* the largest file */
+#define ES_SURVEY_IMPORT_MAX_ERRORS 20        /* errors kept (then a count) */
+
+typedef struct es_survey_import_row {
+    size_t row; /* its row in the file (the header is row 1) */
+    const char *id, *location, *contact;
+    int64_t started, completed;
+    size_t n_answers;
+    es_survey_answer answers[ES_SURVEY_MAX_QUESTIONS];
+} es_survey_import_row;
+
+/* Parses data (len bytes) against sv into *out (free with
+ * es_survey_import_free, also on error when *out is set). Returns ES_OK
+ * whether or not rows had errors (see es_survey_import_errors), ES_ELIMIT
+ * for a file over ES_SURVEY_IMPORT_MAX_BYTES, ES_ENOMEM. Thread-safe. */
+es_err es_survey_import_parse(const char *data, size_t len, const es_survey *sv,
+                              es_survey_import **out) ES_WUR;
+/* The number of rows read and row i. */
+size_t es_survey_import_rows(const es_survey_import *im);
+const es_survey_import_row *es_survey_import_row_at(const es_survey_import *im, size_t i);
+/* The number of errors found, and error i (i < ES_SURVEY_IMPORT_MAX_ERRORS):
+ * "row 3, column overall: Please reply with a number from 1 to 5.". */
+size_t es_survey_import_errors(const es_survey_import *im);
+const char *es_survey_import_error_at(const es_survey_import *im, size_t i);
+/* Adds an error found later (by the caller: an unknown location). */
+void es_survey_import_error_add(es_survey_import *im, size_t row, const char *column,
+                                const char *msg);
+void es_survey_import_free(es_survey_import *im);
+
 #endif

@@ -52,5 +52,10 @@ int cmd_org(cli_ctx *ctx, int argc, char **argv);      /* src/cli/location.c */
 int cmd_audit(cli_ctx *ctx, int argc, char **argv);    /* src/cli/audit.c */
 /* `earshot location qr CODE --url BASE` (argv[0] is "qr"). */
 int cli_location_qr(cli_ctx *ctx, int argc, char **argv); /* src/cli/location_qr.c */
+int cmd_scores(cli_ctx *ctx, int argc, char **argv);   /* src/cli/scores.c */
+/* `earshot survey import FILE`: argv[0] is "import" (src/cli/survey.c). */
+int cli_survey_import(cli_ctx *ctx, int argc, char **argv);
+/* `earshot report location CODE`: argv[0] is "location" (src/cli/scores.c). */
+int cli_report_location(cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -40,6 +40,7 @@
 
 #include "cli/cli.h"
 #include "cli/demo.h"
+#include "cli/demo_survey.h"
 #include "earshot/earshot.h"
 #include "earshot/listen.h"
 #include "earshot/store.h"
@@ -258,11 +259,14 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: earshot demo [--seed N] [--days N] [--out DIR] [--no-ingest] [--no-hints]\n"
+            "       earshot demo --surveys-only [--seed N] [--out DIR]\n"
             "       earshot demo --stream twitter-v2 --count N [--seed N]\n"
             "Generates a realistic, seeded stream of mentions of Aerolark (ours), Bluejay\n"
             "Airways and Northwind Air in every input format, writes it to DIR (default\n"
             "./demo-data), then adds the brands and their queries to the store and ingests\n"
-            "every file. The same seed always gives the same files.\n");
+            "every file. It also adds 40 café locations, the demo survey and 12 weeks of\n"
+            "survey responses with known driver weights (DIR/survey_truth.json);\n"
+            "--surveys-only does only that. The same seed always gives the same files.\n");
 }
 
 /* Parses option opt's value v as a decimal in [lo, hi]; prints why not and
@@ -287,7 +291,7 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv)
 {
     uint64_t seed = 42, days = 21, count = 0;
     const char *dir = "./demo-data", *stream = NULL;
-    int no_ingest = 0, no_hints = 0, have_count = 0;
+    int no_ingest = 0, no_hints = 0, have_count = 0, surveys_only = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--seed") == 0 || strcmp(a, "--days") == 0 || strcmp(a, "--count") == 0) {
@@ -303,6 +307,8 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv)
             i++;
         } else if (strcmp(a, "--no-ingest") == 0) {
             no_ingest = 1;
+        } else if (strcmp(a, "--surveys-only") == 0) {
+            surveys_only = 1;
         } else if (strcmp(a, "--no-hints") == 0) {
             no_hints = 1;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -325,6 +331,8 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv)
         fprintf(stderr, "earshot demo: %s: %s\n", dir, strerror(errno));
         return CLI_FAIL;
     }
+    if (surveys_only)
+        return demo_survey_run(ctx->db_path, dir, seed, ctx->quiet);
     gen *g = es_calloc(1, sizeof *g);
     char err[512];
     if (!g) {
@@ -345,6 +353,8 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv)
             goto out;
         rc = ingest_files(ctx, dir);
         print_store_summary(ctx->db_path);
+        int src = demo_survey_run(ctx->db_path, dir, seed, ctx->quiet);
+        rc = rc ? rc : src;
     }
     if (!no_hints)
         print_hints(ctx->db_path, dir, g);

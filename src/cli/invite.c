@@ -30,6 +30,7 @@ static const char *const survey_help[] = {
     "                                  [--window-days N] [--public-url URL]",
     "       earshot [--db FILE] survey invitations --report [--since 30d] [--output F]",
     "       earshot [--db FILE] survey invitations --deliver",
+    "       earshot [--db FILE] survey import FILE.csv [--survey ID]   (see survey import --help)",
     "",
     "`invite` reads a CSV (header: contact or phone or email, location, name, channel,",
     "visit) or JSON list and queues one invitation per contact, skipping opted-out",
@@ -277,6 +278,8 @@ int cmd_survey(cli_ctx *ctx, int argc, char **argv)
 {
     args a = {0};
     const char *action = argc > 1 ? argv[1] : NULL;
+    if (action && strcmp(action, "import") == 0) /* responses from CSV: survey.c */
+        return cli_survey_import(ctx, argc - 1, argv + 1);
     int p = action ? parse(argc - 1, argv + 1, &a) : 1;
     if (p == 2 || (action && (!strcmp(action, "--help") || !strcmp(action, "help"))))
         return cli_help(survey_help);

@@ -44,12 +44,13 @@ static const command commands[] = {
     {"report", cmd_report, "reports: response times by channel, team, location, followers"},
     {"drivers", cmd_drivers, "key drivers of satisfaction and of promoters; of sentiment"},
     {"plan", cmd_plan, "action plans per location: propose, list, accept, done"},
-    {"survey", cmd_survey, "survey invitations by SMS or email; their completion report"},
+    {"survey", cmd_survey, "survey invitations by SMS or email, their completion report; import responses"},
     {"advocates", cmd_advocates, "invite promoters to review; shares; advocates and reach"},
     {"location", cmd_location, "the organisation's locations: add, list, update, CSV import/export"},
     {"region", cmd_region, "list and rename the regions of the locations"},
     {"org", cmd_org, "show or set the organisation's name"},
     {"audit", cmd_audit, "brand-audit and mystery-shopping checklists, audits and scores"},
+    {"scores", cmd_scores, "survey scores (CSAT, NPS, means) per location, region, period"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

@@ -479,8 +479,10 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
         return cli_help(report_help), CLI_USAGE;
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return cli_help(report_help);
+    if (strcmp(argv[1], "location") == 0)
+        return cli_report_location(ctx, argc - 1, argv + 1);
     if (strcmp(argv[1], "sla") != 0)
-        return cli_usage("report", "unknown report '%s' (sla)", argv[1]);
+        return cli_usage("report", "unknown report '%s' (sla, location)", argv[1]);
     optind = 0; /* 0: glibc forgets main.c's "+" and permutes again */
     opterr = 0;
     while ((c = getopt_long(argc - 1, argv + 1, ":h", opts, NULL)) != -1) {

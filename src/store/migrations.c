@@ -25,6 +25,7 @@
 #include "store/plan_int.h"
 #include "store/invitation_int.h"
 #include "store/survey_flow_int.h"
+#include "store/score_int.h"
 
 typedef struct migration {
     int version;
@@ -215,6 +216,7 @@ static const migration steps[] = {
     {15, "survey and advocacy invitations", es__sqlite_step_invitations},
     {16, "audit checklists, audits, answers", es__sqlite_step_audits},
     {17, "SMS survey sessions, hot alerts and recovery of responses", es__sqlite_step_sms},
+    {18, "score sums per location, question and day", es__sqlite_step_scores},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -26,6 +26,7 @@
 #include "store/audits_int.h"
 #include "store/location_int.h"
 #include "store/plan_int.h"
+#include "store/score_int.h"
 #include "store/survey_int.h"
 #include "store/post_int.h"
 #include "store/invitation_int.h"
@@ -487,6 +488,7 @@ static const es__store_ops sqlite_ops = {
     .invitations = &es__sqlite_invite_ops, /* sqlite_invitation.c */
     .audits = &es__sqlite_audits_ops,      /* sqlite_audits.c */
     .survey_flow = &es__sqlite_survey_flow_ops, /* sqlite_survey_flow.c */
+    .scores = &es__sqlite_score_ops,       /* sqlite_score.c */
 };
 
 /* Sets the connection up: WAL, durability, foreign keys, cache. An

@@ -30,6 +30,7 @@ struct es__plan_ops;
 struct es__invite_ops;
 struct es__audits_ops;
 struct es__survey_flow_ops;
+struct es__score_ops;
 
 /* What a backend does. Each function gets the handle (for its errmsg) and
  * returns an es_err; store.c has already checked the arguments. */
@@ -76,6 +77,7 @@ typedef struct es__store_ops {
     const struct es__invite_ops *invitations; /* survey and advocacy invitations */
     const struct es__audits_ops *audits;      /* audit checklists, audits, scores */
     const struct es__survey_flow_ops *survey_flow; /* SMS sessions, hot alerts, recovery */
+    const struct es__score_ops *scores;       /* per-day sums of survey answers */
 } es__store_ops;
 
 enum { ES__TX_BEGIN, ES__TX_COMMIT, ES__TX_ROLLBACK };

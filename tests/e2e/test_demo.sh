@@ -58,9 +58,18 @@ neg=$("$EARSHOT" --db "$tmp/a.db" search tarmac --sentiment negative --limit 100
 food=$("$EARSHOT" --db "$tmp/a.db" search "food poisoning" --limit 100 --output json | wc -l)
 [ "$food" -ge 5 ] && ok "search finds the safety incident ($food)" || fail "food poisoning: $food"
 
+# The survey part: locations, responses and the truth file.
+[ -s "$tmp/a/survey_truth.json" ] && ok "survey_truth.json written" || fail "no survey_truth.json"
+surveyed=$("$EARSHOT" --db "$tmp/a.db" scores --output csv | grep -c '^location,.*,overall,')
+[ "$surveyed" -eq 40 ] && ok "40 locations have survey scores" || fail "$surveyed locations scored"
+responses=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM survey_responses").fetchone()[0])' "$tmp/a.db" 2>/dev/null || echo 0)
+
 # Running the demo again on the same store adds nothing twice.
 "$EARSHOT" --db "$tmp/a.db" demo --seed 7 --out "$tmp/a" --no-hints >/dev/null 2>&1 \
   || fail "demo on an existing store failed"
+again_r=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM survey_responses").fetchone()[0])' "$tmp/a.db" 2>/dev/null || echo -1)
+[ "$again_r" -eq "$responses" ] && [ "$responses" -gt 10000 ] \
+  && ok "survey responses added once ($responses)" || fail "responses $responses then $again_r"
 again=$("$EARSHOT" --db "$tmp/a.db" search --limit 1000000 --output json | wc -l)
 [ "$again" -eq "$stored" ] && ok "second run stores nothing twice" || fail "$again after rerun, was $stored"
 queries=$("$EARSHOT" --db "$tmp/a.db" query list --output csv | grep -c aerolark)
