@@ -8,6 +8,7 @@
 
 #include "earshot/alert.h"
 #include "earshot/analyze.h"
+#include "earshot/cases.h"
 #include "earshot/reply.h"
 
 typedef struct serve_parts_opts {
@@ -29,6 +30,7 @@ typedef struct serve_parts {
     es_reply_deliverer_t *replies;
     es_analyzer_t *feed_an;
     es_store_t *feed_store; /* the follow-up's handle, during a feed poll */
+    es_case_opts thread_opts; /* how the follow-up threads (serve_parts.c) */
     long feed_poll;
     int64_t last_sla, last_feed;
     int failing; /* a bit per step that failed last time */
