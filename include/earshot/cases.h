@@ -89,6 +89,9 @@ typedef struct es_case_opts {
                        this of their last message joins the open case; 0: 24 h */
     size_t chunk;   /* mentions per transaction; 0: 128 (the write lock is held
                        for one chunk: ingest commits wait that long) */
+    unsigned pause_us; /* a pause between two chunks, in microseconds, so
+                          that a writer waiting for the lock (the server's
+                          group commit) gets it before the next chunk; 0: none */
     /* A department model's guess (mentions.department) routes the case only
      * at this confidence or more, else the routing rules decide; 0: 0.5
      * (ES_LEARN_CONFIDENT, learn.h). */

@@ -2,13 +2,15 @@
  * server.h - `earshot serve`: the HTTP server that receives mentions as they
  * happen (issue 3, L1), built on libmicrohttpd.
  *
- * Shape (DESIGN.md): one thread per HTTP connection reads a request, decodes
- * and analyses its mentions (sentiment, intent, cues, listening queries),
- * then hands them to ONE pipeline thread through a bounded queue. The
- * pipeline thread takes every request waiting, marks near-duplicates, and
- * commits them all in one transaction (group commit); only then is each
- * request answered 202. So an acknowledged mention is always stored, and a
- * full queue is answered 503 with Retry-After instead of being dropped.
+ * Shape (DESIGN.md): a small pool of worker threads serves the HTTP
+ * connections; a worker reads a request, decodes and analyses its mentions
+ * (sentiment, intent, cues, listening queries), then suspends the
+ * connection and hands them to ONE pipeline thread through a bounded queue.
+ * The pipeline thread takes every request waiting, marks near-duplicates,
+ * and commits them all in one transaction (group commit); only then are
+ * the connections resumed and each request answered 202. So an
+ * acknowledged mention is always stored, and a full queue is answered 503
+ * with Retry-After instead of being dropped.
  * docs/api.md lists the endpoints, status codes and limits.
  *
  * The server owns the store handle it is given for its lifetime: only the
@@ -28,7 +30,7 @@
 
 #define ES_SERVER_MAX_BODY (1024 * 1024) /* bytes of one request body */
 #define ES_SERVER_QUEUE 1024             /* requests waiting for a commit */
-#define ES_SERVER_MAX_CONN 512           /* connections (one thread each) */
+#define ES_SERVER_MAX_CONN 512           /* connections, over all workers */
 
 typedef struct es_server_opts {
     const char *host;  /* an IPv4 address to bind, "127.0.0.1" when NULL */

@@ -94,6 +94,22 @@ void es_store_rollback(es_store_t *s);
  * backend has no such switch. */
 es_err es_store_set_durable(es_store_t *s, int full) ES_WUR;
 
+/* A write gate orders the write transactions of handles of one process
+ * on one database (gate.c): a handle given one takes it for each write
+ * transaction (es_store_begin, es_store_put, and the parts' own), and a
+ * handle set `first` goes before every other waiting handle of the gate,
+ * which start a transaction only while no first handle waits. For a
+ * server whose acknowledged requests wait for one writer (first) while
+ * background writers of the same process work in short transactions.
+ * Handles without a gate are not ordered. The gate must outlive the
+ * handles given it; es_store_set_gate(s, NULL, 0) takes it away. A handle
+ * and its gate setting are used by one thread at a time; the gate itself
+ * is thread-safe. new: ES_ENOMEM. */
+typedef struct es_store_gate es_store_gate_t;
+es_err es_store_gate_new(es_store_gate_t **out) ES_WUR;
+void es_store_gate_free(es_store_gate_t *g);
+void es_store_set_gate(es_store_t *s, es_store_gate_t *g, int first);
+
 /* Number of mentions stored. */
 es_err es_store_count(es_store_t *s, int64_t *out) ES_WUR;
 

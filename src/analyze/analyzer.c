@@ -2,7 +2,7 @@
  * analyzer.c - one mention's whole understanding, in the order every
  * pipeline applies it: sentiment, near-duplicate fingerprint, intent, cues
  * and flags, listening queries and the brand the source names. The ingest
- * pipeline's workers and the server's connection threads each hold one
+ * pipeline's workers and the server's HTTP workers each hold one
  * analyser; what they share (lexicon, matcher, brands) is read-only.
  */
 #include <string.h>

@@ -18,7 +18,10 @@
  *      rule over the last week (es_advocacy_run, docs/advocacy.md); then
  *      the invitation deliverer is woken.
  * Threading commits with synchronous=NORMAL (redone from the mentions
- * after a power loss); the alert and SLA steps with FULL (what they raise
+ * after a power loss), in small chunks with a pause between them, so that
+ * under a burst it makes way for the webhooks' group commits (the server's
+ * write gate lets those go first) and catches up after; the alert and SLA
+ * steps with FULL (what they raise
  * is sent out, so it must not be raised twice), and so do the feeds (what
  * customers wrote).
  * A step that fails is reported on stderr (once per kind of failure in a
@@ -39,6 +42,11 @@
 #define SLA_EVERY 5   /* seconds between SLA checks */
 #define SLA_WARN 900  /* seconds before a due time that a warning is raised */
 #define ADVOCACY_SINCE (7 * 86400) /* promoters of the last week */
+/* Threading takes the write lock a chunk at a time and pauses between
+ * chunks: a webhook's group commit waits at most one small chunk for the
+ * lock, never a run of them. */
+#define THREAD_CHUNK 16
+#define THREAD_PAUSE_US 500
 
 /* Prints a step's failure once until the step succeeds again. */
 static void report(serve_parts *p, int step, es_err rc, es_store_t *s, const char *what)
@@ -80,7 +88,7 @@ void serve_parts_follow_up(es_store_t *s, int64_t now_ms, void *ud)
     size_t n = 0;
     es_err rc = es_store_set_durable(s, 0);
     if (rc == ES_OK)
-        rc = es_case_thread_pending(s, NULL, now, &n);
+        rc = es_case_thread_pending(s, &p->thread_opts, now, &n);
     report(p, 0, rc, s, "threading mentions into cases");
     /* Alerts raised (and their watermark) must survive a power loss: were
      * they redone, a receiver could hear of one twice under new keys. */
@@ -127,6 +135,8 @@ int serve_parts_start(serve_parts *p, const serve_parts_opts *o, char *err, size
     p->advocacy_every = every ? strtol(every, NULL, 10) : 0;
     if (p->advocacy_every < 0 || p->advocacy_every > 86400 * 365)
         p->advocacy_every = 0;
+    p->thread_opts.chunk = THREAD_CHUNK;
+    p->thread_opts.pause_us = THREAD_PAUSE_US;
     p->alert_cfg = o->alert;
     es_err rc = es_alert_engine_new(&p->engine);
     if (rc) {

@@ -8,6 +8,7 @@
 
 #include "earshot/alert.h"
 #include "earshot/analyze.h"
+#include "earshot/cases.h"
 #include "earshot/invitation.h"
 #include "earshot/reply.h"
 
@@ -32,6 +33,7 @@ typedef struct serve_parts {
     es_invite_deliverer_t *invites; /* survey and advocacy invitations */
     es_analyzer_t *feed_an;
     es_store_t *feed_store; /* the follow-up's handle, during a feed poll */
+    es_case_opts thread_opts; /* how the follow-up threads (serve_parts.c) */
     long feed_poll;
     const char *public_url;
     long advocacy_every;   /* seconds between runs of the advocacy rule; 0 none */

@@ -7,7 +7,7 @@
  * or a user disabled meanwhile (by another process: `earshot token`,
  * `earshot user disable`) is refused at the latest that much later. Keys
  * are the tokens' SHA-256, never the tokens. Called by auth.c from any
- * connection thread; one mutex guards the table.
+ * worker thread; one mutex guards the table.
  *
  * The table is small and direct-mapped (a few machines post webhooks; a
  * collision only costs a store check). Locations are copied into the

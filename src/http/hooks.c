@@ -23,9 +23,10 @@
  * and a request that fails is answered 403 and never reaches the store. An
  * endpoint whose secret is not configured answers 404. Secrets come from
  * es_server_opts (the config file or the environment, src/cli/config.c)
- * and are never logged. Mentions go through es__http_ingest: analysed,
- * group-committed, and only then acknowledged (503 with Retry-After when
- * the queue is full). docs/api.md ("Webhooks") documents the answers.
+ * and are never logged. Mentions go through es__http_ingest_then: analysed,
+ * group-committed, and only then acknowledged by the route's continuation
+ * (503 with Retry-After when the queue is full). docs/api.md ("Webhooks")
+ * documents the answers.
  *
  * The server's feed polling (es_server_poll_feeds, server.h) lives here
  * too: the items of RSS and Atom feeds enter the pipeline the same way.
@@ -89,6 +90,17 @@ static void meta_handshake(es__http_req *rq, es__http_resp *rs)
         es__http_error(rs, 500, "out of memory");
 }
 
+/* The continuation of meta_delivery: 200 once stored. */
+static void meta_committed(es__http_req *rq, es__http_resp *rs)
+{
+    if (rq->job.rc) {
+        ingest_failed(rs, rq->job.rc, NULL);
+        return;
+    }
+    if (es__buf_printf(&rs->body, "{\"accepted\":%zu,\"new\":%zu}\n", rq->job.n, rq->job.inserted))
+        es__buf_reset(&rs->body); /* stored: still 200 */
+}
+
 /* POST /hooks/meta: verify, decode, store; answer 200 once stored. */
 static void meta_delivery(es__http_req *rq, es__http_resp *rs)
 {
@@ -96,7 +108,7 @@ static void meta_delivery(es__http_req *rq, es__http_resp *rs)
     es_reader_opts ro = {ES_FORMAT_META, NULL, NULL};
     es_decoder_t *dec = NULL;
     es_mention_t *ms = NULL;
-    size_t n = 0, inserted = 0;
+    size_t n = 0;
     const char *why = NULL;
     if (!set(o->meta_app_secret)) {
         es__http_error(rs, 404, "the Meta webhook is not configured");
@@ -118,14 +130,12 @@ static void meta_delivery(es__http_req *rq, es__http_resp *rs)
         es__http_error(rs, 400, why ? why : "the delivery is malformed");
         return;
     }
-    if (rc == ES_OK && n > 0)
-        rc = es__http_ingest(rq, ms, n, &inserted, &why);
-    if (rc) {
+    if (rc == ES_OK && n > 0) /* answered by meta_committed */
+        rc = es__http_ingest_then(rq, ms, n, meta_committed, NULL, &why);
+    else if (rc == ES_OK && es__buf_adds(&rs->body, "{\"accepted\":0,\"new\":0}\n"))
+        es__buf_reset(&rs->body);
+    if (rc)
         ingest_failed(rs, rc, why);
-        return;
-    }
-    if (es__buf_printf(&rs->body, "{\"accepted\":%zu,\"new\":%zu}\n", n, inserted))
-        es__buf_reset(&rs->body); /* stored: still 200 */
 }
 
 /* ---- Twilio ----------------------------------------------------------------- */
@@ -276,14 +286,27 @@ static int sms_survey(es__http_req *rq, es__http_resp *rs, const es_http_form *f
     return 1;
 }
 
+/* The continuation of twilio_sms: TwiML once stored. A re-delivery is
+ * stored once and answered once: no second reply. */
+static void twilio_committed(es__http_req *rq, es__http_resp *rs)
+{
+    if (rq->job.rc)
+        ingest_failed(rs, rq->job.rc, NULL);
+    else
+        twiml(rs, rq->job.inserted ? es__http_opts(rq)->twilio_reply : NULL);
+}
+
 /* POST /hooks/twilio: verify, store the SMS once, answer TwiML. */
 static void twilio_sms(es__http_req *rq, es__http_resp *rs)
 {
     const es_server_opts *o = es__http_opts(rq);
     es_http_form f;
-    es_mention_t m;
+    es_mention_t *m = es_arena_alloc(rq->arena, sizeof *m); /* lives until answered */
     const char *why = NULL, *url;
-    size_t inserted = 0;
+    if (!m) {
+        es__http_error(rs, 500, "out of memory");
+        return;
+    }
     if (!set(o->twilio_auth_token)) {
         es__http_error(rs, 404, "the Twilio webhook is not configured");
         return;
@@ -303,7 +326,7 @@ static void twilio_sms(es__http_req *rq, es__http_resp *rs)
     }
     if (sms_survey(rq, rs, &f))
         return;
-    es_err rc = sms_mention(rq, &f, o->twilio_locations, &m);
+    es_err rc = sms_mention(rq, &f, o->twilio_locations, m);
     if (rc == ES_END) {
         twiml(rs, NULL);
         return;
@@ -312,12 +335,8 @@ static void twilio_sms(es__http_req *rq, es__http_resp *rs)
         es__http_error(rs, 413, "the message or its id is over the limit");
         return;
     }
-    if ((rc = es__http_ingest(rq, &m, 1, &inserted, &why))) {
+    if ((rc = es__http_ingest_then(rq, m, 1, twilio_committed, NULL, &why)))
         ingest_failed(rs, rc, why);
-        return;
-    }
-    /* A re-delivery is stored once and answered once: no second reply. */
-    twiml(rs, inserted ? o->twilio_reply : NULL);
 }
 
 /* ---- feeds --------------------------------------------------------------- */

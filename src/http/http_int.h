@@ -49,7 +49,8 @@ es_err es__http_metrics_render(const es__http_metrics *m, size_t queue_depth, es
 /* ---- the inbox (inbox.c) ---------------------------------------------------- */
 
 /* One request's mentions, waiting for the commit. The submitter owns the job
- * and its arena; the pipeline thread writes the results and sets done. */
+ * and its arena; the pipeline thread writes the results, then either sets
+ * done (a waiting submitter) or calls on_done (a queued one). */
 typedef struct es__http_job {
     struct es__http_job *next;
     es_arena_t *arena; /* where ms and its strings live */
@@ -59,6 +60,10 @@ typedef struct es__http_job {
     es_err rc;       /* result: ES_OK once committed */
     int done;
     pthread_cond_t cv; /* signalled when done (inbox.c's) */
+    /* es__http_inbox_queue only: called on the pipeline thread once the
+     * results are written; the job may be freed as soon as it is called. */
+    void (*on_done)(struct es__http_job *job, void *ud);
+    void *on_done_ud;
 } es__http_job;
 
 typedef struct es__http_inbox es__http_inbox;
@@ -77,6 +82,17 @@ es_err es__http_inbox_start(es_store_t *store, size_t cap, es__http_metrics *m,
  * Thread-safe. */
 es_err es__http_inbox_submit(es__http_inbox *in, es__http_job *job) ES_WUR;
 
+/* Queues job and returns at once: ES_OK, and job->on_done (required) is
+ * called on the pipeline thread after the commit that holds it, with
+ * job->rc and job->inserted set; ES_EBUSY (nothing queued, on_done never
+ * called) when cap jobs are waiting or the inbox refuses. The job and its
+ * arena must live until on_done. Thread-safe. */
+es_err es__http_inbox_queue(es__http_inbox *in, es__http_job *job) ES_WUR;
+
+/* Refuses new jobs (ES_EBUSY) from now on; the jobs already queued are
+ * still committed and answered. For the server's stop. Thread-safe. */
+void es__http_inbox_refuse(es__http_inbox *in);
+
 /* Jobs waiting now, and whether the last commit succeeded. Thread-safe. */
 size_t es__http_inbox_depth(es__http_inbox *in);
 int es__http_inbox_ok(es__http_inbox *in);
@@ -85,7 +101,6 @@ int es__http_inbox_ok(es__http_inbox *in);
  * frees the inbox. Returns the first commit error seen, or ES_OK. */
 es_err es__http_inbox_close(es__http_inbox *in);
 
-
 /* ---- routes and handlers (router.c) ------------------------------------------
  *
  * Every endpoint is a row of a route table: a method, a path pattern and a
@@ -93,9 +108,13 @@ es_err es__http_inbox_close(es__http_inbox *in);
  * api_cases.c, api_alerts.c, api_users.c ...) as a table ending with a row
  * whose method is NULL, and router.c lists the tables. The router buffers the
  * whole body (up to the server's max_body: else 413), authenticates
- * (auth.c) as the row asks, and calls the handler on the connection's own
- * thread, which may block (the store, the pipeline). The handler fills the
- * response; the router adds the security headers and counts the status. */
+ * (auth.c) as the row asks, and calls the handler on one of libmicrohttpd's
+ * worker threads, which serves many connections: a handler may use the
+ * store, but must not wait for the pipeline. The handler fills the response;
+ * the router adds the security headers and counts the status. A handler
+ * that hands mentions to the pipeline (es__http_ingest_then) returns at
+ * once with the connection suspended; the router calls its continuation
+ * once they are committed, and only then answers. */
 
 struct MHD_Connection;
 
@@ -126,7 +145,11 @@ typedef struct es__http_who {
 #define ES__HTTP_MAX_PARAMS 3
 #define ES__HTTP_MAX_HEADERS 6
 
-typedef struct es__http_req {
+typedef struct es__http_req es__http_req;
+typedef struct es__http_resp es__http_resp;
+typedef void (*es__http_fn)(es__http_req *rq, es__http_resp *rs);
+
+struct es__http_req {
     es_server_t *srv;
     struct MHD_Connection *conn;
     const char *method; /* as sent; HEAD is routed as GET */
@@ -139,18 +162,21 @@ typedef struct es__http_req {
     es__http_who who;
     es_arena_t *arena; /* lives until the response is sent */
     void *lent_store;  /* router.c's: the handle es__http_store lent */
-} es__http_req;
+    /* Set by es__http_ingest_then: the continuation, what the handler
+     * keeps for it (in the arena), and the commit's job and results. */
+    es__http_fn then;
+    void *then_ud;
+    es__http_job job;
+};
 
-typedef struct es__http_resp {
+struct es__http_resp {
     unsigned status;    /* 200 unless set */
     const char *type;   /* "application/json" unless set */
     es__buf body;       /* limit: 64 MiB */
     const char *hname[ES__HTTP_MAX_HEADERS], *hval[ES__HTTP_MAX_HEADERS];
     size_t n_headers;   /* add with es__http_header_add (strings must live
                          * until sent: static or in rq->arena) */
-} es__http_resp;
-
-typedef void (*es__http_fn)(es__http_req *rq, es__http_resp *rs);
+};
 
 /* How a route authenticates. */
 enum {
@@ -300,12 +326,17 @@ struct es_server_s {
     es__http_pooled *stores; /* idle handles on o.db_path */
     size_t n_stores;
     es__http_auth_cache *auth_cache; /* may be NULL */
+    es_store_gate_t *gate;           /* the pipeline's commits first, the follow-up after */
     /* The follow-up thread (server.c). */
     pthread_t follow_tid;
     int follow_started;
     pthread_mutex_t follow_mu;
     pthread_cond_t follow_cv;
     int follow_pending, follow_stop;
+    /* Requests begun and not yet completed, and of them those suspended
+     * until their commit (atomic): the stop waits for both to drain. */
+    unsigned active, suspended;
+    int draining; /* stopping (atomic): answers close their connection */
 };
 
 /* Borrows a store handle on o.db_path (opening one when none is idle) and
@@ -322,9 +353,22 @@ void es__http_analyser_return(es_server_t *s, es__http_analyser *a);
  * commit: ES_OK once durably stored (*inserted: how many were new),
  * ES_EBUSY when the queue is full (answer 503 with Retry-After),
  * ES_REJECTED when analysis refused one (*why), else the store's error.
- * For the webhook endpoints (ingest.c). */
+ * For callers off the worker threads, which may block: the feed poller
+ * (hooks.c). A handler uses es__http_ingest_then instead. */
 es_err es__http_ingest(es__http_req *rq, es_mention_t *ms, size_t n, size_t *inserted,
                        const char **why) ES_WUR;
+
+/* es__http_ingest for a handler on a connection: analyses ms[0..n) (which
+ * must live in rq->arena), suspends the connection and queues them, and
+ * returns ES_OK at once; the handler then returns without answering.
+ * Once the commit is done the router calls then(rq, rs) on a worker
+ * thread, with rq->job.rc (ES_OK once durably stored, ES_EBUSY when the
+ * queue was full, else the store's error) and rq->job.inserted set, and
+ * sends what it answers. then_ud is kept in rq->then_ud for it. Errors,
+ * with nothing queued and the connection not suspended: ES_REJECTED when
+ * analysis refused one (*why), ES_ENOMEM. */
+es_err es__http_ingest_then(es__http_req *rq, es_mention_t *ms, size_t n, es__http_fn then,
+                            void *then_ud, const char **why) ES_WUR;
 
 /* The handlers of es__http_routes_core (server.c, ingest.c). */
 void es__http_do_health(es__http_req *rq, es__http_resp *rs);
@@ -332,9 +376,23 @@ void es__http_do_metrics(es__http_req *rq, es__http_resp *rs);
 void es__http_do_ingest(es__http_req *rq, es__http_resp *rs);
 void es__http_do_models_reload(es__http_req *rq, es__http_resp *rs);
 
+/* One request between its routing and its answer (router.c's). */
+typedef struct es__http_exchange es__http_exchange;
+
 /* Routes one complete request and sends its answer (router.c): called by
- * server.c once the body is in. body may be NULL for none. */
-int es__http_dispatch(es_server_t *s, struct MHD_Connection *c, const char *url,
-                      const char *method, const char *body, size_t len, int too_large);
+ * server.c once the body is in. body may be NULL for none. When the
+ * handler suspended the connection for a commit (es__http_ingest_then),
+ * nothing is sent yet and *held is set: server.c then calls
+ * es__http_dispatch_resumed once libmicrohttpd resumes the connection, or
+ * es__http_exchange_drop when it ends instead. Returns an MHD_Result. */
+int es__http_dispatch(es_server_t *s, struct MHD_Connection *c, const char *url, const char *method,
+                      const char *body, size_t len, int too_large, es__http_exchange **held);
+
+/* Runs the continuation of a held exchange, sends its answer and frees it. */
+int es__http_dispatch_resumed(es_server_t *s, es__http_exchange *x);
+
+/* Frees a held exchange whose connection ended before it was answered
+ * (its commit is done: the connection is resumed only then). */
+void es__http_exchange_drop(es_server_t *s, es__http_exchange *x);
 
 #endif

@@ -2,12 +2,17 @@
  * inbox.c - the bounded queue between the HTTP threads and the one pipeline
  * thread that stores what they accepted (group commit, DESIGN.md).
  *
- * An HTTP thread queues a job (one request's analysed mentions) and waits.
- * The pipeline thread takes every job waiting (up to MAX_GROUP mentions),
+ * A worker thread queues a job (one request's analysed mentions) with a
+ * callback and goes on serving other connections (es__http_inbox_queue);
+ * the feed poller queues one and waits (es__http_inbox_submit). The
+ * pipeline thread takes every job waiting (up to MAX_GROUP mentions),
  * marks near-duplicates in arrival order, commits all of them in one
- * transaction, then wakes their threads with each job's own result. So a
- * request is answered only once its mentions are durably stored, and under
- * load one fsync covers many requests. The queue holds at most `cap` jobs:
+ * transaction, then hands each job its own result: it calls the job's
+ * callback (which resumes the suspended connection, server.c) or wakes its
+ * waiting thread. So a request is answered only once its mentions are
+ * durably stored, under load one fsync covers many requests, and one
+ * commit costs the worker threads one wake-up rather than a thread switch
+ * per request. The queue holds at most `cap` jobs:
  * past that, submit refuses at once (the server answers 503), so memory
  * stays bounded and nothing accepted is ever dropped. Called by server.c.
  */
@@ -120,6 +125,25 @@ static es__http_job *take_group(es__http_inbox *in)
     return first;
 }
 
+/* Hands each committed job its result. A job is its submitter's again once
+ * answered (it may be freed at once), so next is read before. */
+static void answer_group(es__http_inbox *in, es__http_job *list)
+{
+    for (es__http_job *j = list, *next; j; j = next) {
+        next = j->next;
+        if (j->on_done) {
+            j->on_done(j, j->on_done_ud);
+            continue;
+        }
+        /* A waiting submitter sleeps on its own job's condition: only the
+         * threads whose requests were committed wake up. */
+        pthread_mutex_lock(&in->mu);
+        j->done = 1;
+        pthread_cond_signal(&j->cv);
+        pthread_mutex_unlock(&in->mu);
+    }
+}
+
 static void *pipeline_main(void *arg)
 {
     es__http_inbox *in = arg;
@@ -132,14 +156,8 @@ static void *pipeline_main(void *arg)
         es__http_job *group = take_group(in);
         pthread_mutex_unlock(&in->mu);
         commit_group(in, group);
+        answer_group(in, group);
         pthread_mutex_lock(&in->mu);
-        /* Each submitter waits on its own job's condition: only the
-         * threads whose requests were committed wake up. */
-        for (es__http_job *j = group, *next; j; j = next) {
-            next = j->next; /* the job is the submitter's once done is set */
-            j->done = 1;
-            pthread_cond_signal(&j->cv);
-        }
     }
     pthread_mutex_unlock(&in->mu);
     return NULL;
@@ -189,31 +207,56 @@ out:
     return ES_OK;
 }
 
-/* See http_int.h. */
-es_err es__http_inbox_submit(es__http_inbox *in, es__http_job *job)
+/* Appends job to the queue; with in->mu held. ES_EBUSY when full or
+ * refusing. */
+static es_err append(es__http_inbox *in, es__http_job *job)
 {
     job->next = NULL;
     job->done = 0;
     job->rc = ES_OK;
     job->inserted = 0;
-    pthread_mutex_lock(&in->mu);
-    if (in->closing || in->depth >= in->cap) {
-        pthread_mutex_unlock(&in->mu);
+    if (in->closing || in->depth >= in->cap)
         return ES_EBUSY;
-    }
     if (in->tail)
         in->tail->next = job;
     else
         in->head = job;
     in->tail = job;
     in->depth++;
-    pthread_cond_init(&job->cv, NULL);
     pthread_cond_signal(&in->cv_work);
-    while (!job->done)
+    return ES_OK;
+}
+
+/* See http_int.h. */
+es_err es__http_inbox_submit(es__http_inbox *in, es__http_job *job)
+{
+    job->on_done = NULL;
+    pthread_cond_init(&job->cv, NULL);
+    pthread_mutex_lock(&in->mu);
+    es_err rc = append(in, job);
+    while (rc == ES_OK && !job->done)
         pthread_cond_wait(&job->cv, &in->mu);
     pthread_mutex_unlock(&in->mu);
     pthread_cond_destroy(&job->cv);
-    return job->rc;
+    return rc ? rc : job->rc;
+}
+
+/* See http_int.h. */
+es_err es__http_inbox_queue(es__http_inbox *in, es__http_job *job)
+{
+    pthread_mutex_lock(&in->mu);
+    es_err rc = append(in, job);
+    pthread_mutex_unlock(&in->mu);
+    return rc;
+}
+
+/* See http_int.h: the pipeline thread ends once the queue is empty. */
+void es__http_inbox_refuse(es__http_inbox *in)
+{
+    pthread_mutex_lock(&in->mu);
+    in->closing = 1;
+    pthread_cond_signal(&in->cv_work);
+    pthread_mutex_unlock(&in->mu);
 }
 
 size_t es__http_inbox_depth(es__http_inbox *in)
@@ -234,10 +277,7 @@ es_err es__http_inbox_close(es__http_inbox *in)
 {
     if (!in)
         return ES_OK;
-    pthread_mutex_lock(&in->mu);
-    in->closing = 1;
-    pthread_cond_signal(&in->cv_work);
-    pthread_mutex_unlock(&in->mu);
+    es__http_inbox_refuse(in);
     pthread_join(in->tid, NULL);
     es_err rc = in->first_err;
     es_dedup_free(in->dedup);

@@ -1,14 +1,17 @@
 /*
  * ingest.c - POST /hooks/ingest and the way every webhook hands mentions to
  * the pipeline (es__http_ingest, http_int.h); also GET /healthz and
- * GET /metrics. Called by router.c on the connection's thread.
+ * GET /metrics. Called by router.c on a worker thread.
  *
- * A connection thread decodes and analyses its own body (so parsing runs on
- * every core), then queues the mentions to the pipeline thread (inbox.c) and
- * waits for their commit: the answer 202 means durably stored. Each thread
- * borrows an analyser from the server's pool, so nothing is shared while
- * analysing. docs/api.md lists the status codes and limits.
+ * A worker thread decodes and analyses the body (the workers run on every
+ * core), then suspends the connection and queues the mentions to the
+ * pipeline thread (inbox.c), and goes on with other connections. After the
+ * commit the pipeline resumes the connection, and the handler's
+ * continuation answers: 202 means durably stored. Each thread borrows an
+ * analyser from the server's pool, so nothing is shared while analysing.
+ * docs/api.md lists the status codes and limits.
  */
+#include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -167,9 +170,8 @@ static es_err submit(es_server_t *s, es_arena_t *a, es_mention_t *ms, size_t n,
     return rc;
 }
 
-/* See http_int.h. */
-es_err es__http_ingest(es__http_req *rq, es_mention_t *ms, size_t n, size_t *inserted,
-                       const char **why)
+/* Analyses ms[0..n) with a borrowed analyser. */
+static es_err analyse_all(es__http_req *rq, es_mention_t *ms, size_t n, const char **why)
 {
     es_server_t *s = rq->srv;
     es__http_analyser *an = es__http_analyser_borrow(s);
@@ -181,17 +183,129 @@ es_err es__http_ingest(es__http_req *rq, es_mention_t *ms, size_t n, size_t *ins
     unhold(s, &h);
     if (an)
         es__http_analyser_return(s, an);
-    return rc ? rc : submit(s, rq->arena, ms, n, inserted);
+    return rc;
 }
 
-/* See http_int.h: decodes, analyses and commits the body, then answers
- * 202 once stored, 400 when every record is malformed, 503 when the queue
- * is full. */
+/* See http_int.h: the blocking form, for callers off the worker threads
+ * (the feed poller). */
+es_err es__http_ingest(es__http_req *rq, es_mention_t *ms, size_t n, size_t *inserted,
+                       const char **why)
+{
+    es_err rc = analyse_all(rq, ms, n, why);
+    return rc ? rc : submit(rq->srv, rq->arena, ms, n, inserted);
+}
+
+/* The job's on_done, on the pipeline thread: the answer can be written. */
+static void committed(es__http_job *job, void *ud)
+{
+    es__http_req *rq = ud;
+    (void)job;
+    MHD_resume_connection(rq->conn);
+}
+
+/* Suspends the connection and queues analysed mentions (in rq->arena);
+ * then(rq, rs) answers once they are committed. The connection is
+ * suspended before the job is queued, so the pipeline can never resume it
+ * first; a job refused at once is answered through the same continuation. */
+static void queue_then(es__http_req *rq, es_mention_t *ms, size_t n, es__http_fn then,
+                       void *then_ud)
+{
+    es_server_t *s = rq->srv;
+    es_err rc;
+    memset(&rq->job, 0, sizeof rq->job);
+    rq->job.arena = rq->arena;
+    rq->job.ms = ms;
+    rq->job.n = n;
+    rq->job.on_done = committed;
+    rq->job.on_done_ud = rq;
+    rq->then = then;
+    rq->then_ud = then_ud;
+    __atomic_fetch_add(&s->suspended, 1, __ATOMIC_RELAXED);
+    MHD_suspend_connection(rq->conn);
+    if ((rc = es__http_inbox_queue(s->inbox, &rq->job))) {
+        if (rc == ES_EBUSY)
+            __atomic_fetch_add(&s->metrics.requests_refused, 1, __ATOMIC_RELAXED);
+        rq->job.rc = rc;
+        MHD_resume_connection(rq->conn);
+    }
+}
+
+/* See http_int.h. */
+es_err es__http_ingest_then(es__http_req *rq, es_mention_t *ms, size_t n, es__http_fn then,
+                            void *then_ud, const char **why)
+{
+    es_err rc = analyse_all(rq, ms, n, why);
+    if (rc == ES_OK)
+        queue_then(rq, ms, n, then, then_ud);
+    return rc;
+}
+
+/* What the answer of a queued ingest needs after the commit (in the
+ * request's arena). */
+typedef struct ingest_done {
+    size_t records, rejected, n;
+    const char *errors; /* the rejections' JSON objects, NUL-terminated */
+} ingest_done;
+
+/* Sets the answer: rc ES_OK writes the summary (code 202 or 400), else
+ * the error (503 with Retry-After, 400, 500). */
+static void answer(es__http_resp *rs, es_err rc, unsigned code, const char *msg)
+{
+    if (rc) {
+        es__http_error(rs, code, msg);
+        if (code == 503)
+            es__http_header_add(rs, "Retry-After", "1");
+    } else {
+        rs->status = code;
+    }
+}
+
+/* The continuation of es__http_do_ingest, once the commit is done. */
+static void ingest_committed(es__http_req *rq, es__http_resp *rs)
+{
+    const ingest_done *d = rq->then_ud;
+    es_err rc = rq->job.rc;
+    if (rc) {
+        answer(rs, rc, rc == ES_EBUSY ? 503 : 500,
+               rc == ES_EBUSY ? "the queue is full; retry later" : "the store failed");
+        return;
+    }
+    /* Stored: acknowledged even if the summary cannot be written. */
+    rc = es__buf_printf(&rs->body,
+                        "{\"records\":%zu,\"accepted\":%zu,\"new\":%zu,"
+                        "\"rejected\":%zu,\"errors\":[",
+                        d->records, d->n, rq->job.inserted, d->rejected);
+    if (rc == ES_OK)
+        rc = es__buf_adds(&rs->body, d->errors);
+    if (rc == ES_OK)
+        rc = es__buf_adds(&rs->body, "]}\n");
+    answer(rs, rc, 202, "accepted");
+}
+
+/* Queues the analysed mentions of g with what the answer needs. */
+static es_err queue_ingest(es__http_req *rq, ingest *g)
+{
+    ingest_done *d = es_arena_alloc(rq->arena, sizeof *d);
+    es_mention_t *ms = es_arena_alloc(rq->arena, g->n * sizeof *ms);
+    char *errors = es_arena_strndup(rq->arena, g->errors.data ? g->errors.data : "", g->errors.len);
+    if (!d || !ms || !errors)
+        return ES_ENOMEM;
+    memcpy(ms, g->ms, g->n * sizeof *ms);
+    d->records = g->records;
+    d->rejected = g->rejected;
+    d->n = g->n;
+    d->errors = errors;
+    queue_then(rq, ms, g->n, ingest_committed, d);
+    return ES_OK;
+}
+
+/* See http_int.h: decodes and analyses the body and queues its mentions;
+ * answers 202 once stored (ingest_committed), 400 when every record is
+ * malformed, 503 when the queue is full. */
 void es__http_do_ingest(es__http_req *rq, es__http_resp *rs)
 {
     es_server_t *s = rq->srv;
     ingest g;
-    size_t inserted = 0;
     memset(&g, 0, sizeof g);
     es__buf_init(&g.errors, 64 * 1024);
     es__http_analyser *an = es__http_analyser_borrow(s);
@@ -217,24 +331,20 @@ void es__http_do_ingest(es__http_req *rq, es__http_resp *rs)
         rc = summary(&rs->body, &g, 0, 0);
         goto out;
     }
-    if (g.n > 0 && (rc = submit(s, rq->arena, g.ms, g.n, &inserted))) {
-        code = rc == ES_EBUSY ? 503 : 500;
-        msg = rc == ES_EBUSY ? "the queue is full; retry later" : "the store failed";
-        goto out;
+    code = 500;
+    msg = "out of memory";
+    if (g.n > 0) {
+        rc = queue_ingest(rq, &g);
+        goto out; /* answered by ingest_committed */
     }
-    code = 202; /* stored: acknowledged even if the summary cannot be written */
+    code = 202; /* nothing to store: acknowledged at once */
     msg = "accepted";
-    rc = summary(&rs->body, &g, g.n, inserted);
+    rc = summary(&rs->body, &g, 0, 0);
 out:
     if (g.rejected)
         __atomic_fetch_add(&s->metrics.rejected, (uint64_t)g.rejected, __ATOMIC_RELAXED);
-    if (rc) {
-        es__http_error(rs, code, msg);
-        if (code == 503)
-            es__http_header_add(rs, "Retry-After", "1");
-    } else {
-        rs->status = code;
-    }
+    if (!rq->then)
+        answer(rs, rc, code, msg);
     es__buf_cleanup(&g.errors);
     es_free(g.ms);
 }

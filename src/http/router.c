@@ -4,8 +4,13 @@
  * path segment), answers 404, 405 and 413 itself, authenticates the caller
  * as the row asks (auth.c), calls the handler with the whole body, and sends
  * the handler's response with the security headers every response carries.
- * Also the small helpers every handler uses. Called by server.c on the
- * connection's thread once the request's body is in.
+ * Also the small helpers every handler uses. Called by server.c on a
+ * worker thread once the request's body is in.
+ *
+ * A request lives in an exchange (its req, its resp) inside its own arena,
+ * so that a handler that suspended the connection for a commit
+ * (es__http_ingest_then) can be finished later: server.c hands the held
+ * exchange back once the connection is resumed (es__http_dispatch_resumed).
  *
  * Security headers, on every response: X-Content-Type-Options: nosniff,
  * Cache-Control: no-store, Content-Security-Policy: default-src 'none';
@@ -130,6 +135,9 @@ static int send_resp(es_server_t *s, struct MHD_Connection *c, es__http_resp *rs
         MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
     for (size_t i = 0; i < rs->n_headers; i++)
         MHD_add_response_header(r, rs->hname[i], rs->hval[i]);
+    /* Stopping: the client goes elsewhere instead of sending more here. */
+    if (__atomic_load_n(&s->draining, __ATOMIC_RELAXED))
+        MHD_add_response_header(r, "Connection", "close");
     unsigned code = rs->status ? rs->status : 200;
     enum MHD_Result ret = MHD_queue_response(c, code, r);
     MHD_destroy_response(r);
@@ -137,63 +145,114 @@ static int send_resp(es_server_t *s, struct MHD_Connection *c, es__http_resp *rs
     return ret;
 }
 
-/* See http_int.h. */
-int es__http_dispatch(es_server_t *s, struct MHD_Connection *c, const char *url,
-                      const char *method, const char *body, size_t len, int too_large)
-{
+struct es__http_exchange {
     es__http_req rq;
     es__http_resp rs;
+};
+
+/* Authenticates and runs the handler of row r. */
+static void run(es__http_exchange *x, const es__http_route *r, const char *url, const char *body,
+                size_t len)
+{
+    es__http_req *rq = &x->rq;
+    es__http_resp *rs = &x->rs;
+    char *copy = es_arena_alloc(rq->arena, len + 1);
+    const char *why = "out of memory";
+    unsigned denied = 500;
+    /* The path matched when the row was found: a second match fails
+     * only when the arena cannot hold its segments. */
+    if (copy && match(r->pattern, url, rq)) {
+        if (len)
+            memcpy(copy, body, len);
+        copy[len] = '\0';
+        rq->body = copy;
+        rq->body_len = len;
+        denied = r->auth == ES__AUTH_USER ? es__http_authenticate(rq, r, &why) : 0;
+    }
+    if (!denied) {
+        r->fn(rq, rs);
+        return;
+    }
+    es__http_error(rs, denied, why);
+    /* RFC 6750: a token was sent and refused, or none was sent. */
+    if (denied == 401)
+        es__http_header_add(rs, "WWW-Authenticate",
+                            es__http_header(rq, "Authorization")
+                                ? "Bearer realm=\"earshot\", error=\"invalid_token\""
+                                : "Bearer realm=\"earshot\"");
+}
+
+/* Frees what the exchange holds (x itself lives in its arena). */
+static void release(es_server_t *s, es__http_exchange *x)
+{
+    es__http_store_return(s, x->rq.lent_store);
+    es__buf_cleanup(&x->rs.body);
+    es_arena_free(x->rq.arena);
+}
+
+/* Sends the answer of x and frees it. */
+static int finish(es_server_t *s, es__http_exchange *x)
+{
+    int ret = send_resp(s, x->rq.conn, &x->rs);
+    release(s, x);
+    return ret;
+}
+
+/* See http_int.h. */
+int es__http_dispatch(es_server_t *s, struct MHD_Connection *c, const char *url, const char *method,
+                      const char *body, size_t len, int too_large, es__http_exchange **held)
+{
+    es__http_exchange local, *x = &local;
     char allow[64];
-    memset(&rq, 0, sizeof rq);
-    memset(&rs, 0, sizeof rs);
-    es__buf_init(&rs.body, RESP_LIMIT);
+    *held = NULL;
+    memset(&local, 0, sizeof local);
+    es__buf_init(&local.rs.body, RESP_LIMIT);
     int head = strcmp(method, "HEAD") == 0;
-    rq.srv = s;
-    rq.conn = c;
-    rq.method = head ? "GET" : method;
-    rq.path = url;
-    rq.arena = es_arena_new(ARENA_FIRST, s->o.max_body * 20 + (4u << 20));
-    const es__http_route *r = rq.arena ? find(rq.method, url, allow, sizeof allow) : NULL;
-    if (!rq.arena) {
-        es__http_error(&rs, 500, "out of memory");
+    local.rq.srv = s;
+    local.rq.conn = c;
+    local.rq.method = head ? "GET" : method;
+    local.rq.path = url;
+    local.rq.arena = es_arena_new(ARENA_FIRST, s->o.max_body * 20 + (4u << 20));
+    es__http_exchange *in_arena = local.rq.arena ? es_arena_alloc(local.rq.arena, sizeof *x) : NULL;
+    if (in_arena) {
+        *in_arena = local;
+        x = in_arena;
+    }
+    const es__http_route *r = in_arena ? find(x->rq.method, url, allow, sizeof allow) : NULL;
+    if (!in_arena) {
+        es__http_error(&x->rs, 500, "out of memory");
     } else if (!r && !allow[0]) {
-        es__http_error(&rs, 404, "no such endpoint");
+        es__http_error(&x->rs, 404, "no such endpoint");
     } else if (!r) {
-        es__http_error(&rs, 405, "method not allowed");
-        es__http_header_add(&rs, "Allow", allow);
+        es__http_error(&x->rs, 405, "method not allowed");
+        es__http_header_add(&x->rs, "Allow", allow);
     } else if (too_large) {
-        es__http_error(&rs, 413, "the body is over the limit");
+        es__http_error(&x->rs, 413, "the body is over the limit");
     } else {
-        char *copy = es_arena_alloc(rq.arena, len + 1);
-        const char *why = "out of memory";
-        unsigned denied = 500;
-        /* The path matched when the row was found: a second match fails
-         * only when the arena cannot hold its segments. */
-        if (copy && match(r->pattern, url, &rq)) {
-            if (len)
-                memcpy(copy, body, len);
-            copy[len] = '\0';
-            rq.body = copy;
-            rq.body_len = len;
-            denied = r->auth == ES__AUTH_USER ? es__http_authenticate(&rq, r, &why) : 0;
-        }
-        if (denied) {
-            es__http_error(&rs, denied, why);
-            /* RFC 6750: a token was sent and refused, or none was sent. */
-            if (denied == 401)
-                es__http_header_add(&rs, "WWW-Authenticate",
-                                    es__http_header(&rq, "Authorization")
-                                        ? "Bearer realm=\"earshot\", error=\"invalid_token\""
-                                        : "Bearer realm=\"earshot\"");
-        } else {
-            r->fn(&rq, &rs);
+        run(x, r, url, body, len);
+        if (x->rq.then) { /* suspended until its commit: answered later */
+            *held = x;
+            return MHD_YES;
         }
     }
-    int ret = send_resp(s, c, &rs);
-    es__http_store_return(s, rq.lent_store);
-    es__buf_cleanup(&rs.body);
-    es_arena_free(rq.arena);
-    return ret;
+    return finish(s, x);
+}
+
+/* See http_int.h. */
+int es__http_dispatch_resumed(es_server_t *s, es__http_exchange *x)
+{
+    es__http_fn then = x->rq.then;
+    x->rq.then = NULL;
+    then(&x->rq, &x->rs);
+    __atomic_fetch_sub(&s->suspended, 1, __ATOMIC_RELEASE);
+    return finish(s, x);
+}
+
+/* See http_int.h. */
+void es__http_exchange_drop(es_server_t *s, es__http_exchange *x)
+{
+    __atomic_fetch_sub(&s->suspended, 1, __ATOMIC_RELEASE);
+    release(s, x);
 }
 
 /* ---- helpers for handlers ---------------------------------------------------- */

@@ -1,17 +1,27 @@
 /*
  * server.c - the HTTP side of `earshot serve` (server.h): libmicrohttpd with
- * one thread per connection, the pools of store handles and analysers the
- * connection threads borrow, the follow-up thread, and starting and
- * stopping in the right order. Called by src/cli/serve.c. router.c routes
- * each request once its body is in; ingest.c, hooks.c and api_*.c answer.
+ * a small pool of worker threads, the pools of store handles and analysers
+ * the workers borrow, the follow-up thread, and starting and stopping in
+ * the right order. Called by src/cli/serve.c. router.c routes each request
+ * once its body is in; ingest.c, hooks.c and api_*.c answer.
  *
- * Threading: libmicrohttpd runs a listening thread and one thread per
- * connection (MHD_USE_THREAD_PER_CONNECTION, at most ES_SERVER_MAX_CONN), so
- * a handler may block on the store or on the pipeline. The pipeline thread
- * (inbox.c) owns opts.store and group-commits ingested mentions; after a
- * commit that stored something new it wakes the follow-up thread here,
- * which runs opts.follow_up (threading into cases, alerts, SLAs) on a
- * handle of its own, so the next group commit never waits for it.
+ * Threading: libmicrohttpd runs WORKERS threads, each polling (epoll) its
+ * share of the connections (at most ES_SERVER_MAX_CONN in all). A handler
+ * runs on its worker and may use the store, but never waits for the
+ * pipeline: a webhook suspends its connection and queues its mentions
+ * (es__http_ingest_then); the pipeline thread (inbox.c), which owns
+ * opts.store and group-commits them, resumes every connection of the group
+ * after the commit, and the worker then answers. So a commit costs one
+ * wake-up per worker, not one thread switch per request, which is what
+ * thread-per-connection cost under load. After a commit that stored
+ * something new the pipeline wakes the follow-up thread here, which runs
+ * opts.follow_up (threading into cases, alerts, SLAs) on a handle of its
+ * own, so the next group commit never waits for it. Both share a write
+ * gate (store.h): the follow-up starts a transaction only while the
+ * pipeline does not wait for one, so under a burst its short transactions
+ * make way for the group commits and it catches up after. (A lower CPU
+ * priority for it was tried as well: on a machine busy with other work it
+ * made the alerts' latency tail several times longer.)
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -24,7 +34,11 @@
 
 #include "http/http_int.h"
 
+/* libmicrohttpd's threads: more than the cores, so that a slow API request
+ * (a big export, a store busy with a commit) holds up few connections. */
+#define WORKERS 4
 #define CONN_TIMEOUT 30 /* seconds a connection may stay idle */
+#define DRAIN_MS 5000   /* at most this for answers to finish at the stop */
 #define FOLLOW_GAP_MS 5 /* at least this between two follow-up passes, so
                          * that a pass takes the work of several commits */
 
@@ -32,6 +46,7 @@
 typedef struct request {
     es__buf body;
     int too_large;
+    es__http_exchange *held; /* suspended until its commit (router.c) */
 } request;
 
 /* ---- pools ------------------------------------------------------------------ */
@@ -151,6 +166,7 @@ static void *follow_up_main(void *arg)
      * (es_store_set_durable). */
     if (es_store_set_durable(st, 0))
         fprintf(stderr, "earshot serve: the follow-up's store: %s\n", es_store_errmsg(st));
+    es_store_set_gate(st, s->gate, 0); /* after the pipeline's commits */
     unsigned tick = s->o.tick_ms ? s->o.tick_ms : 1000;
     pthread_mutex_lock(&s->follow_mu);
     for (int last = 0; !last;) {
@@ -217,12 +233,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (!rq) {
         if (!(rq = es_calloc(1, sizeof *rq)))
             return MHD_NO;
+        __atomic_fetch_add(&s->active, 1, __ATOMIC_RELAXED);
         es__buf_init(&rq->body, s->o.max_body);
         rq->too_large = announced_too_large(s, c);
         *con_cls = rq;
         if (rq->too_large) /* answer now: the body is never read */
-            return (enum MHD_Result)es__http_dispatch(s, c, url, method, NULL, 0, 1);
+            return (enum MHD_Result)es__http_dispatch(s, c, url, method, NULL, 0, 1, &rq->held);
         return MHD_YES;
+    }
+    if (rq->held) { /* resumed: the commit is done */
+        es__http_exchange *x = rq->held;
+        rq->held = NULL;
+        return (enum MHD_Result)es__http_dispatch_resumed(s, x);
     }
     if (*upload_data_size > 0) {
         if (!rq->too_large) {
@@ -236,15 +258,19 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return MHD_YES;
     }
     return (enum MHD_Result)es__http_dispatch(s, c, url, method, rq->body.data, rq->body.len,
-                                              rq->too_large);
+                                              rq->too_large, &rq->held);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
+    es_server_t *s = cls;
     request *rq = *con_cls;
     if (!rq)
         return;
+    if (rq->held) /* the client left while its commit was made */
+        es__http_exchange_drop(s, rq->held);
+    __atomic_fetch_sub(&s->active, 1, __ATOMIC_RELEASE);
     es__buf_cleanup(&rq->body);
     es_free(rq);
     *con_cls = NULL;
@@ -267,6 +293,8 @@ static void free_server(es_server_t *s)
     }
     es_decoder_free(s->dec_lines);
     es__http_auth_cache_free(s->auth_cache);
+    es_store_set_gate(s->o.store, NULL, 0); /* the caller's handle again */
+    es_store_gate_free(s->gate);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->follow_mu);
     pthread_cond_destroy(&s->follow_cv);
@@ -288,13 +316,12 @@ static es_err address(const char *host, uint16_t port, struct sockaddr_in *sa, c
 
 static es_err listen_on(es_server_t *s, const struct sockaddr_in *sa, char *err, size_t errlen)
 {
-    s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                                MHD_USE_POLL | MHD_USE_ITC,
-                            0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR,
-                            (const struct sockaddr *)sa, MHD_OPTION_NOTIFY_COMPLETED, completed,
-                            s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)ES_SERVER_MAX_CONN,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-                            MHD_OPTION_END);
+    s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+                            handler, s, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_THREAD_POOL_SIZE,
+                            (unsigned)WORKERS, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)ES_SERVER_MAX_CONN, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)CONN_TIMEOUT, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", s->o.host,
                  (unsigned)s->o.port);
@@ -321,6 +348,12 @@ static es_err init(es_server_t *s, const es_server_opts *o, char *err, size_t er
         return rc;
     }
     s->auth_cache = es__http_auth_cache_new(); /* NULL only slows tokens down */
+    if ((rc = es_store_gate_new(&s->gate))) {
+        snprintf(err, errlen, "%s", "out of memory");
+        return rc;
+    }
+    /* The group commit, which acknowledged requests wait for, goes first. */
+    es_store_set_gate(s->o.store, s->gate, 1);
     es_reader_opts ro = {ES_FORMAT_AUTO, NULL, NULL};
     if ((rc = es_decoder_new(&ro, &s->dec_lines)))
         snprintf(err, errlen, "%s", "out of memory");
@@ -396,9 +429,24 @@ uint16_t es_server_port(const es_server_t *s)
     return s->port;
 }
 
-/* The order matters: stop listening, let the connection threads finish
- * (they wait for their commits, which the pipeline still makes), drain and
- * stop the pipeline, then let the follow-up thread see the last commits. */
+/* Waits until no connection is suspended for a commit (the pipeline is
+ * making them: each is answered), then, for at most DRAIN_MS, until every
+ * request begun is answered, so that what was committed is acknowledged. */
+static void drain(es_server_t *s)
+{
+    struct timespec ms = {0, 1000000L};
+    while (__atomic_load_n(&s->suspended, __ATOMIC_ACQUIRE) > 0)
+        nanosleep(&ms, NULL);
+    for (int i = 0; i < DRAIN_MS && __atomic_load_n(&s->active, __ATOMIC_ACQUIRE) > 0; i++)
+        nanosleep(&ms, NULL);
+}
+
+/* The order matters: stop listening and queueing (a request that arrives
+ * on an open connection now is answered 503, and every answer from now on
+ * closes its connection), let the pipeline commit what
+ * is queued and the workers answer it, stop libmicrohttpd (which must have
+ * no connection suspended), stop the pipeline, then let the follow-up
+ * thread see the last commits. */
 es_err es_server_stop(es_server_t *s)
 {
     if (!s)
@@ -407,6 +455,9 @@ es_err es_server_stop(es_server_t *s)
         MHD_socket fd = MHD_quiesce_daemon(s->d);
         if (fd != MHD_INVALID_SOCKET)
             close(fd);
+        __atomic_store_n(&s->draining, 1, __ATOMIC_RELAXED);
+        es__http_inbox_refuse(s->inbox);
+        drain(s);
         MHD_stop_daemon(s->d);
     }
     es_err rc = es__http_inbox_close(s->inbox);

@@ -32,8 +32,10 @@
 #include "store/invitation_int.h"
 #include "store/survey_flow_int.h"
 
-/* How long a writer waits for another process's transaction, in ms. */
+/* How long a writer waits for another handle's transaction, in ms, and
+ * how long it sleeps between two tries, in microseconds (busy_wait). */
 #define BUSY_TIMEOUT_MS 10000
+#define BUSY_STEP_US 200
 /* The page cache of a connection, in KiB (negative: KiB for SQLite). */
 #define CACHE_KIB 32768
 /* WAL pages before a commit checkpoints them into the database (SQLite's
@@ -364,8 +366,11 @@ static es_err put_batch(es_store_t *s, const es_mention_t *ms, size_t n, size_t 
         rc = es__sqlite_stmt(s, which[k], &st);
     if (rc)
         return rc;
-    if ((rc = run(s, Q_BEGIN, "storing batch: starting the transaction")))
+    es__store_gate_enter(s);
+    if ((rc = run(s, Q_BEGIN, "storing batch: starting the transaction"))) {
+        es__store_gate_leave(s);
         return rc;
+    }
     size_t added = 0;
     for (size_t i = 0; i < n; i++) {
         int one = 0;
@@ -390,6 +395,8 @@ out:
         (void)run(s, Q_ROLLBACK, "storing batch: rolling back");
         memcpy(s->errmsg, keep, sizeof keep);
     }
+    if (sqlite3_get_autocommit(q->db))
+        es__store_gate_leave(s);
     if (!rc)
         *inserted = added;
     return rc;
@@ -491,6 +498,20 @@ static const es__store_ops sqlite_ops = {
     .scores = &es__sqlite_score_ops,       /* sqlite_score.c */
 };
 
+/* The busy handler: tries again every BUSY_STEP_US until BUSY_TIMEOUT_MS.
+ * SQLite's own (sqlite3_busy_timeout) sleeps 1, 2, 5 ... up to 100 ms
+ * between tries, far longer than the transactions here hold the lock (a
+ * few ms): the server's group commit, waiting behind a transaction of the
+ * follow-up, then slept tens of ms after the lock was free again. */
+static int busy_wait(void *ud, int tries)
+{
+    if ((long long)tries * BUSY_STEP_US >= (long long)BUSY_TIMEOUT_MS * 1000)
+        return 0;
+    struct timespec step = {0, BUSY_STEP_US * 1000L};
+    nanosleep(&step, NULL);
+    return 1;
+}
+
 /* Sets the connection up: WAL, durability, foreign keys, cache. An
  * in-memory database (":memory:", for tests of callers) keeps its "memory"
  * journal; a file that cannot use WAL is refused. */
@@ -541,7 +562,7 @@ es_err es__sqlite_open(es_store_t *s, const char *path)
         goto out;
     }
     sqlite3_extended_result_codes(q->db, 1);
-    sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
+    sqlite3_busy_handler(q->db, busy_wait, NULL);
     if ((rc = configure(s, q)))
         goto out;
     rc = es__sqlite_migrate(s, q->db, path, &s->version);

@@ -79,7 +79,11 @@ es_err es__sqlite_tx(es_store_t *s, int what)
         return rc;
     if ((rc = es__sqlite_stmt(s, which[what], &st)))
         return rc;
+    if (what == ES__TX_BEGIN)
+        es__store_gate_enter(s);
     int src = sqlite3_step(st);
     sqlite3_reset(st);
+    if (sqlite3_get_autocommit(q->db)) /* no transaction (any more) */
+        es__store_gate_leave(s);
     return src == SQLITE_DONE ? ES_OK : es__sqlite_fail(s, q->db, src, name[what]);
 }

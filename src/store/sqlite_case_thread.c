@@ -15,6 +15,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "earshot/arena.h"
 #include "inbox/inbox.h"
@@ -509,7 +510,11 @@ es_err es__sqlcase_thread(es_store_t *s, const es_case_opts *o, int64_t now, siz
     es_err rc = th.arena ? ES_OK : es__store_fail(s, ES_ENOMEM, "threading: out of memory");
     if (rc == ES_OK)
         rc = es__sqlcase_router_new(s, &th.router);
+    unsigned us = o ? o->pause_us : 0;
+    struct timespec pause = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000L};
     do {
+        if (rc == ES_OK && total > 0 && us > 0)
+            nanosleep(&pause, NULL);
         if (rc == ES_OK)
             rc = chunk_once(&th, chunk, &n);
         total += rc == ES_OK ? n : 0;

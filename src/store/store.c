@@ -60,6 +60,7 @@ void es_store_close(es_store_t *s)
 {
     if (!s)
         return;
+    es__store_gate_leave(s); /* closed inside a transaction: it ends here */
     if (s->ops)
         s->ops->close(s);
     es_free(s);

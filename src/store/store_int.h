@@ -87,7 +87,16 @@ struct es_store_s {
     void *impl;               /* the backend's own state */
     int version;              /* schema version after migration */
     char errmsg[ES_STORE_ERRMAX];
+    es_store_gate_t *gate; /* es_store_set_gate's, or NULL */
+    int gate_first, gate_held;
 };
+
+/* Takes the handle's write gate (gate.c), if it has one, before a write
+ * transaction begins, and gives it back once the transaction has ended
+ * (either may be called again: they do nothing then). Used by the
+ * backends around BEGIN, COMMIT and ROLLBACK. */
+void es__store_gate_enter(es_store_t *s);
+void es__store_gate_leave(es_store_t *s);
 
 /* Records the handle's last error message (printf-style) and returns rc, so
  * that a caller can write `return es__store_fail(s, ES_EDB, ...)`. */
