@@ -64,8 +64,8 @@ es_err es__sqlite_audit_list(es_store_t *s, const char *object, size_t limit,
 /* BEGIN IMMEDIATE, COMMIT or ROLLBACK, with the cached statements. */
 es_err es__sqlite_tx(es_store_t *s, int what)
 {
-    static const int which[] = {[ES__TX_BEGIN] = Q_BEGIN, [ES__TX_COMMIT] = Q_COMMIT,
-                                [ES__TX_ROLLBACK] = Q_ROLLBACK};
+    static const int which[] = {
+        [ES__TX_BEGIN] = Q_BEGIN, [ES__TX_COMMIT] = Q_COMMIT, [ES__TX_ROLLBACK] = Q_ROLLBACK};
     static const char *const name[] = {[ES__TX_BEGIN] = "starting a transaction",
                                        [ES__TX_COMMIT] = "committing",
                                        [ES__TX_ROLLBACK] = "rolling back"};
@@ -74,8 +74,8 @@ es_err es__sqlite_tx(es_store_t *s, int what)
     es_err rc = ES_OK;
     /* COMMIT and ROLLBACK are prepared before the transaction starts, so
      * that ending it never needs memory that may not be there. */
-    if (what == ES__TX_BEGIN && ((rc = es__sqlite_stmt(s, Q_COMMIT, &st)) ||
-                                 (rc = es__sqlite_stmt(s, Q_ROLLBACK, &st))))
+    if (what == ES__TX_BEGIN &&
+        ((rc = es__sqlite_stmt(s, Q_COMMIT, &st)) || (rc = es__sqlite_stmt(s, Q_ROLLBACK, &st))))
         return rc;
     if ((rc = es__sqlite_stmt(s, which[what], &st)))
         return rc;
@@ -86,4 +86,39 @@ es_err es__sqlite_tx(es_store_t *s, int what)
     if (sqlite3_get_autocommit(q->db)) /* no transaction (any more) */
         es__store_gate_leave(s);
     return src == SQLITE_DONE ? ES_OK : es__sqlite_fail(s, q->db, src, name[what]);
+}
+
+/* See sqlite_int.h. */
+es_err es__sqlite_in_tx(es_store_t *s, es_err (*fn)(es_store_t *s, void *ud), void *ud)
+{
+    es__sqlite *q = s->impl;
+    if (!sqlite3_get_autocommit(q->db))
+        return fn(s, ud);
+    es_err rc = es__sqlite_tx(s, ES__TX_BEGIN);
+    if (rc)
+        return rc;
+    rc = fn(s, ud);
+    if (rc == ES_OK)
+        rc = es__sqlite_tx(s, ES__TX_COMMIT);
+    if (rc)
+        es__sqlite_tx(s, ES__TX_ROLLBACK);
+    return rc;
+}
+
+/* See sqlite_int.h. */
+es_err es__sqlite_prep(es_store_t *s, const char *sql, sqlite3_stmt **st, const char *what)
+{
+    es__sqlite *q = s->impl;
+    int src = sqlite3_prepare_v2(q->db, sql, -1, st, NULL);
+    return src == SQLITE_OK ? ES_OK : es__sqlite_fail(s, q->db, src, what);
+}
+
+/* See sqlite_int.h. */
+es_err es__sqlite_finish(es_store_t *s, sqlite3_stmt *st, int src, const char *what)
+{
+    es__sqlite *q = s->impl;
+    sqlite3_finalize(st);
+    if (src == SQLITE_DONE || src == SQLITE_ROW || src == SQLITE_OK)
+        return ES_OK;
+    return es__sqlite_fail(s, q->db, src, what);
 }

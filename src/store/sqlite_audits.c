@@ -15,54 +15,36 @@
 
 /* The "audits" step (issue 4, V7). answer points NULL: N/A. score NULL:
  * every item N/A. date: the day audited, Unix seconds at 00:00 UTC. */
-const char es__sqlite_step_audits[] =
-    "CREATE TABLE checklists ("
-    " id INTEGER PRIMARY KEY,"
-    " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
-    " kind TEXT NOT NULL CHECK (kind IN ('audit','mystery')),"
-    " created INTEGER NOT NULL);"
-    "CREATE TABLE checklist_items ("
-    " checklist_id INTEGER NOT NULL REFERENCES checklists(id),"
-    " pos INTEGER NOT NULL,"
-    " text TEXT NOT NULL,"
-    " weight REAL NOT NULL CHECK (weight > 0),"
-    " max_points INTEGER NOT NULL CHECK (max_points >= 1),"
-    " yes_no INTEGER NOT NULL DEFAULT 0,"
-    " PRIMARY KEY (checklist_id, pos)) WITHOUT ROWID;"
-    "CREATE TABLE audits ("
-    " id INTEGER PRIMARY KEY,"
-    " checklist_id INTEGER NOT NULL REFERENCES checklists(id),"
-    " location TEXT NOT NULL,"
-    " date INTEGER NOT NULL,"
-    " auditor TEXT, user_id INTEGER, notes TEXT,"
-    " score REAL,"
-    " created INTEGER NOT NULL);"
-    "CREATE INDEX audits_location ON audits(location, date);"
-    "CREATE INDEX audits_date ON audits(date);"
-    "CREATE TABLE audit_answers ("
-    " audit_id INTEGER NOT NULL REFERENCES audits(id),"
-    " pos INTEGER NOT NULL,"
-    " points INTEGER,"
-    " PRIMARY KEY (audit_id, pos)) WITHOUT ROWID;";
+const char es__sqlite_step_audits[] = "CREATE TABLE checklists ("
+                                      " id INTEGER PRIMARY KEY,"
+                                      " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+                                      " kind TEXT NOT NULL CHECK (kind IN ('audit','mystery')),"
+                                      " created INTEGER NOT NULL);"
+                                      "CREATE TABLE checklist_items ("
+                                      " checklist_id INTEGER NOT NULL REFERENCES checklists(id),"
+                                      " pos INTEGER NOT NULL,"
+                                      " text TEXT NOT NULL,"
+                                      " weight REAL NOT NULL CHECK (weight > 0),"
+                                      " max_points INTEGER NOT NULL CHECK (max_points >= 1),"
+                                      " yes_no INTEGER NOT NULL DEFAULT 0,"
+                                      " PRIMARY KEY (checklist_id, pos)) WITHOUT ROWID;"
+                                      "CREATE TABLE audits ("
+                                      " id INTEGER PRIMARY KEY,"
+                                      " checklist_id INTEGER NOT NULL REFERENCES checklists(id),"
+                                      " location TEXT NOT NULL,"
+                                      " date INTEGER NOT NULL,"
+                                      " auditor TEXT, user_id INTEGER, notes TEXT,"
+                                      " score REAL,"
+                                      " created INTEGER NOT NULL);"
+                                      "CREATE INDEX audits_location ON audits(location, date);"
+                                      "CREATE INDEX audits_date ON audits(date);"
+                                      "CREATE TABLE audit_answers ("
+                                      " audit_id INTEGER NOT NULL REFERENCES audits(id),"
+                                      " pos INTEGER NOT NULL,"
+                                      " points INTEGER,"
+                                      " PRIMARY KEY (audit_id, pos)) WITHOUT ROWID;";
 
 /* ---- helpers --------------------------------------------------------------------- */
-
-/* Runs fn in a transaction of its own, or in the caller's when one is open. */
-static es_err in_tx(es_store_t *s, es_err (*fn)(es_store_t *s, void *ud), void *ud)
-{
-    es__sqlite *q = s->impl;
-    if (!sqlite3_get_autocommit(q->db))
-        return fn(s, ud);
-    es_err rc = es__sqlite_tx(s, ES__TX_BEGIN);
-    if (rc)
-        return rc;
-    rc = fn(s, ud);
-    if (rc == ES_OK)
-        rc = es__sqlite_tx(s, ES__TX_COMMIT);
-    if (rc)
-        es__sqlite_tx(s, ES__TX_ROLLBACK);
-    return rc;
-}
 
 /* The items of checklist id, copied (texts es_strdup'd) into a new array
  * *out of *n; free with items_free. */
@@ -166,7 +148,7 @@ static es_err sq_checklist_add(es_store_t *s, const es_checklist *c, int64_t act
                                int64_t *id)
 {
     cl_add a = {c, actor_user, id};
-    return in_tx(s, do_checklist_add, &a);
+    return es__sqlite_in_tx(s, do_checklist_add, &a);
 }
 
 /* Every checklist (id 0, name NULL), or the one with id or name. The

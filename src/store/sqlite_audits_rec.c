@@ -42,8 +42,10 @@ static es_err location_exists(es_store_t *s, const char *key)
 static es_err answers_ok(es_store_t *s, const es_checklist_item *it, size_t n, const es_audit *a)
 {
     if (a->n_answers != n)
-        return es__store_fail(s, ES_EINVAL, "adding an audit: the checklist has %zu items,"
-                              " %zu answers were given", n, a->n_answers);
+        return es__store_fail(s, ES_EINVAL,
+                              "adding an audit: the checklist has %zu items,"
+                              " %zu answers were given",
+                              n, a->n_answers);
     for (size_t i = 0; i < n; i++) {
         int v = a->answers[i];
         if (v == ES_AUDIT_NA || (v >= 0 && v <= it[i].max_points))
@@ -51,8 +53,10 @@ static es_err answers_ok(es_store_t *s, const es_checklist_item *it, size_t n, c
         if (it[i].yes_no)
             return es__store_fail(s, ES_EINVAL, "adding an audit: answer %zu is yes, no or n/a",
                                   i + 1);
-        return es__store_fail(s, ES_EINVAL, "adding an audit: answer %zu is 0 to %d points"
-                              " or n/a", i + 1, it[i].max_points);
+        return es__store_fail(s, ES_EINVAL,
+                              "adding an audit: answer %zu is 0 to %d points"
+                              " or n/a",
+                              i + 1, it[i].max_points);
     }
     return ES_OK;
 }
@@ -85,7 +89,8 @@ static es_err insert(es_store_t *s, const es_audit *a, int score_ok, double scor
     *id = sqlite3_last_insert_rowid(q->db);
     src = sqlite3_prepare_v2(q->db,
                              "INSERT INTO audit_answers(audit_id, pos, points)"
-                             " VALUES (?1, ?2, ?3)", -1, &st, NULL);
+                             " VALUES (?1, ?2, ?3)",
+                             -1, &st, NULL);
     for (size_t i = 0; src == SQLITE_OK && i < a->n_answers; i++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, *id);
@@ -133,29 +138,11 @@ static es_err do_add(es_store_t *s, void *ud)
     return es__sqlite_audit_add(s, &e);
 }
 
-/* One transaction without an open statement in between: the step of a
- * wider transaction, or its own. */
-static es_err in_tx(es_store_t *s, es_err (*fn)(es_store_t *s, void *ud), void *ud)
-{
-    es__sqlite *q = s->impl;
-    if (!sqlite3_get_autocommit(q->db))
-        return fn(s, ud);
-    es_err rc = es__sqlite_tx(s, ES__TX_BEGIN);
-    if (rc)
-        return rc;
-    rc = fn(s, ud);
-    if (rc == ES_OK)
-        rc = es__sqlite_tx(s, ES__TX_COMMIT);
-    if (rc)
-        es__sqlite_tx(s, ES__TX_ROLLBACK);
-    return rc;
-}
-
 /* See audits_int.h. */
 es_err es__sqlite_audit_rec_add(es_store_t *s, const es_audit *a, int64_t *id)
 {
     rec r = {a, id};
-    return in_tx(s, do_add, &r);
+    return es__sqlite_in_tx(s, do_add, &r);
 }
 
 /* ---- listing ----------------------------------------------------------------------- */
@@ -164,8 +151,9 @@ es_err es__sqlite_audit_rec_add(es_store_t *s, const es_audit *a, int64_t *id)
 static int where(char *sql, size_t size, const es_audit_filter *f)
 {
     size_t n = strlen(sql);
-    snprintf(sql + n, size - n, " (?2 IS NULL OR location = ?2) AND (?3 = 0 OR checklist_id = ?3)"
-                                " AND ");
+    snprintf(sql + n, size - n,
+             " (?2 IS NULL OR location = ?2) AND (?3 = 0 OR checklist_id = ?3)"
+             " AND ");
     if (f->all_locations) {
         n = strlen(sql);
         snprintf(sql + n, size - n, "1");
@@ -189,13 +177,15 @@ static es_err answers_read(es_store_t *s, int64_t id, int *ans, size_t *n)
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
     *n = 0;
-    int src = sqlite3_prepare_v2(q->db, "SELECT points FROM audit_answers WHERE audit_id = ?1"
-                                        " ORDER BY pos", -1, &st, NULL);
+    int src = sqlite3_prepare_v2(q->db,
+                                 "SELECT points FROM audit_answers WHERE audit_id = ?1"
+                                 " ORDER BY pos",
+                                 -1, &st, NULL);
     if (src == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, id);
         while ((src = sqlite3_step(st)) == SQLITE_ROW && *n < ES_CHECKLIST_MAX)
-            ans[(*n)++] = sqlite3_column_type(st, 0) == SQLITE_NULL ? ES_AUDIT_NA
-                                                                    : sqlite3_column_int(st, 0);
+            ans[(*n)++] =
+                sqlite3_column_type(st, 0) == SQLITE_NULL ? ES_AUDIT_NA : sqlite3_column_int(st, 0);
         if (src == SQLITE_ROW)
             src = SQLITE_DONE;
     }
@@ -253,11 +243,10 @@ es_err es__sqlite_audit_rec_scores(es_store_t *s, const es_audit_filter *f, int6
                                    void *ud)
 {
     es__sqlite *q = s->impl;
-    char sql[8192] =
-        "SELECT location,"
-        " sum(date >= ?5), avg(CASE WHEN date >= ?5 THEN score END),"
-        " sum(date < ?5), avg(CASE WHEN date < ?5 THEN score END)"
-        " FROM audits WHERE score IS NOT NULL AND date >= ?7 AND date < ?6 AND";
+    char sql[8192] = "SELECT location,"
+                     " sum(date >= ?5), avg(CASE WHEN date >= ?5 THEN score END),"
+                     " sum(date < ?5), avg(CASE WHEN date < ?5 THEN score END)"
+                     " FROM audits WHERE score IS NOT NULL AND date >= ?7 AND date < ?6 AND";
     if (where(sql, sizeof sql, f))
         return es__store_fail(s, ES_ELIMIT, "audit scores: too many scope entries");
     size_t used = strlen(sql);

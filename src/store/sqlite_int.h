@@ -105,6 +105,15 @@ es_err es__sqlite_audit_add(es_store_t *s, const es_audit_entry *e);
 es_err es__sqlite_audit_list(es_store_t *s, const char *object, size_t limit,
                              void (*cb)(const es_audit_entry *, void *), void *ud);
 es_err es__sqlite_tx(es_store_t *s, int what);
+/* Runs fn in the caller's open transaction, or else in one of its own that
+ * commits when fn returns ES_OK and rolls back otherwise (sqlite_audit.c). */
+es_err es__sqlite_in_tx(es_store_t *s, es_err (*fn)(es_store_t *s, void *ud), void *ud);
+/* Prepares sql on the handle's connection into *st; a failure is recorded
+ * on s naming `what`. */
+es_err es__sqlite_prep(es_store_t *s, const char *sql, sqlite3_stmt **st, const char *what);
+/* Finalizes st; src (the last step's result) SQLITE_DONE, SQLITE_ROW or
+ * SQLITE_OK is success, anything else a failure recorded on s. */
+es_err es__sqlite_finish(es_store_t *s, sqlite3_stmt *st, int src, const char *what);
 es_err es__sqlite_token_list(es_store_t *s, void (*cb)(const es_token_row *, void *), void *ud);
 
 /* Full-text search (sqlite_search.c); the backend's search operation. */

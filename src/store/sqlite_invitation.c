@@ -50,32 +50,15 @@ const char es__sqlite_step_invitations[] =
     "CREATE UNIQUE INDEX invitations_mention ON invitations(mention_id)"
     " WHERE kind = 'advocacy' AND mention_id IS NOT NULL;";
 
-/* Prepares sql on s's connection, failing with what. */
-static es_err prep(es_store_t *s, const char *sql, sqlite3_stmt **st, const char *what)
-{
-    es__sqlite *q = s->impl;
-    int src = sqlite3_prepare_v2(q->db, sql, -1, st, NULL);
-    return src == SQLITE_OK ? ES_OK : es__sqlite_fail(s, q->db, src, what);
-}
-
-/* Finalizes st; SQLITE_DONE or SQLITE_ROW is success. */
-static es_err finish(es_store_t *s, sqlite3_stmt *st, int src, const char *what)
-{
-    es__sqlite *q = s->impl;
-    sqlite3_finalize(st);
-    if (src == SQLITE_DONE || src == SQLITE_ROW || src == SQLITE_OK)
-        return ES_OK;
-    return es__sqlite_fail(s, q->db, src, what);
-}
-
 static es_err sq_recent(es_store_t *s, const char *kind, int64_t location_id, const char *contact,
                         int64_t since, int *found)
 {
     sqlite3_stmt *st = NULL;
-    es_err rc = prep(s,
-                     "SELECT 1 FROM invitations WHERE contact = ?1 AND location_id = ?2 AND"
-                     " kind = ?3 AND created >= ?4 AND state != 'skipped' LIMIT 1",
-                     &st, "looking for a recent invitation");
+    es_err rc =
+        es__sqlite_prep(s,
+                        "SELECT 1 FROM invitations WHERE contact = ?1 AND location_id = ?2 AND"
+                        " kind = ?3 AND created >= ?4 AND state != 'skipped' LIMIT 1",
+                        &st, "looking for a recent invitation");
     if (rc)
         return rc;
     sqlite3_bind_text(st, 1, contact, -1, SQLITE_STATIC);
@@ -84,21 +67,22 @@ static es_err sq_recent(es_store_t *s, const char *kind, int64_t location_id, co
     sqlite3_bind_int64(st, 4, since);
     int src = sqlite3_step(st);
     *found = src == SQLITE_ROW;
-    return finish(s, st, src, "looking for a recent invitation");
+    return es__sqlite_finish(s, st, src, "looking for a recent invitation");
 }
 
 static es_err sq_insert(es_store_t *s, const es__invite_new *n, int64_t *id)
 {
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
-    es_err rc = prep(s,
-                     "INSERT INTO invitations(kind, token, location_id, channel, contact, name,"
-                     " visit_at, state, reason, subject, body, response_id, mention_id, handle,"
-                     " followers, created, out_status, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-                     " nullif(?7, 0), ?8, ?9, ?10, ?11, nullif(?12, 0), nullif(?13, 0), ?14,"
-                     " CASE WHEN ?15 >= 0 THEN ?15 END, ?16,"
-                     " CASE WHEN ?8 = 'invited' THEN 'pending' END, ?16 * 1000)",
-                     &st, "adding an invitation");
+    es_err rc =
+        es__sqlite_prep(s,
+                        "INSERT INTO invitations(kind, token, location_id, channel, contact, name,"
+                        " visit_at, state, reason, subject, body, response_id, mention_id, handle,"
+                        " followers, created, out_status, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                        " nullif(?7, 0), ?8, ?9, ?10, ?11, nullif(?12, 0), nullif(?13, 0), ?14,"
+                        " CASE WHEN ?15 >= 0 THEN ?15 END, ?16,"
+                        " CASE WHEN ?8 = 'invited' THEN 'pending' END, ?16 * 1000)",
+                        &st, "adding an invitation");
     if (rc)
         return rc;
     sqlite3_bind_text(st, 1, n->kind, -1, SQLITE_STATIC);
@@ -175,10 +159,11 @@ static es_err sq_lookup(es_store_t *s, const char *token, int64_t id,
                         void (*cb)(const es_invitation *, void *), void *ud)
 {
     sqlite3_stmt *st = NULL;
-    es_err rc = prep(s,
-                     "SELECT " COLS " FROM invitations i JOIN locations l ON l.id = i.location_id"
-                     " WHERE (?1 IS NOT NULL AND i.token = ?1) OR (?1 IS NULL AND i.id = ?2)",
-                     &st, "reading an invitation");
+    es_err rc = es__sqlite_prep(
+        s,
+        "SELECT " COLS " FROM invitations i JOIN locations l ON l.id = i.location_id"
+        " WHERE (?1 IS NOT NULL AND i.token = ?1) OR (?1 IS NULL AND i.id = ?2)",
+        &st, "reading an invitation");
     if (rc)
         return rc;
     es__sqlite_bind_str(st, 1, token);
@@ -188,9 +173,9 @@ static es_err sq_lookup(es_store_t *s, const char *token, int64_t id,
         es_invitation v;
         take(st, &v);
         cb(&v, ud);
-        return finish(s, st, src, "reading an invitation");
+        return es__sqlite_finish(s, st, src, "reading an invitation");
     }
-    rc = finish(s, st, src, "reading an invitation");
+    rc = es__sqlite_finish(s, st, src, "reading an invitation");
     return rc ? rc : es__store_fail(s, ES_ENOTFOUND, "no such invitation");
 }
 
@@ -205,7 +190,7 @@ static es_err sq_mark(es_store_t *s, int64_t id, const char *state, int64_t now)
 {
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
-    es_err rc = prep(
+    es_err rc = es__sqlite_prep(
         s,
         "UPDATE invitations SET"
         " state = CASE WHEN " RANK("?2") " > " RANK(
@@ -230,7 +215,7 @@ static es_err sq_mark(es_store_t *s, int64_t id, const char *state, int64_t now)
     sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now);
     int src = sqlite3_step(st);
-    rc = finish(s, st, src, "marking an invitation");
+    rc = es__sqlite_finish(s, st, src, "marking an invitation");
     if (!rc && sqlite3_changes(q->db) == 0)
         return es__store_fail(s, ES_EINVAL, "invitation %lld was skipped: it has no states",
                               (long long)id);
@@ -246,12 +231,13 @@ static es_err sq_claim(es_store_t *s, int64_t now_ms, int64_t lease_until_ms, si
     if (rc)
         return rc;
     sqlite3_stmt *st = NULL;
-    rc = prep(s,
-              "UPDATE invitations SET lease_until = ?2 WHERE id IN (SELECT id FROM invitations"
-              " WHERE out_status = 'pending' AND next_at <= ?1 AND lease_until <= ?1"
-              " ORDER BY next_at, id LIMIT ?3)"
-              " RETURNING id, channel, contact, subject, body, idem_key, attempts",
-              &st, "claiming invitations");
+    rc = es__sqlite_prep(
+        s,
+        "UPDATE invitations SET lease_until = ?2 WHERE id IN (SELECT id FROM invitations"
+        " WHERE out_status = 'pending' AND next_at <= ?1 AND lease_until <= ?1"
+        " ORDER BY next_at, id LIMIT ?3)"
+        " RETURNING id, channel, contact, subject, body, idem_key, attempts",
+        &st, "claiming invitations");
     int src = SQLITE_OK;
     if (!rc) {
         sqlite3_bind_int64(st, 1, now_ms);
@@ -269,7 +255,7 @@ static es_err sq_claim(es_store_t *s, int64_t now_ms, int64_t lease_until_ms, si
             };
             cb(&j, ud);
         }
-        rc = finish(s, st, src, "claiming invitations");
+        rc = es__sqlite_finish(s, st, src, "claiming invitations");
     }
     if (!rc)
         rc = es__sqlite_tx(s, ES__TX_COMMIT);
@@ -282,7 +268,7 @@ static es_err sq_done(es_store_t *s, int64_t id, int outcome, const char *error,
                       int64_t now)
 {
     sqlite3_stmt *st = NULL;
-    es_err rc = prep(
+    es_err rc = es__sqlite_prep(
         s,
         "UPDATE invitations SET attempts = attempts + 1, lease_until = 0, last_error = ?3,"
         " out_status = CASE ?2 WHEN 0 THEN 'delivered' WHEN 1 THEN 'pending' ELSE 'failed' END,"
@@ -298,23 +284,24 @@ static es_err sq_done(es_store_t *s, int64_t id, int outcome, const char *error,
     es__sqlite_bind_str(st, 3, outcome == ES__INVITE_SENT ? NULL : error);
     sqlite3_bind_int64(st, 4, next_at_ms);
     sqlite3_bind_int64(st, 5, now);
-    return finish(s, st, sqlite3_step(st), "recording a delivery");
+    return es__sqlite_finish(s, st, sqlite3_step(st), "recording a delivery");
 }
 
 static es_err sq_next_due(es_store_t *s, int64_t *ms)
 {
     sqlite3_stmt *st = NULL;
     *ms = 0;
-    es_err rc = prep(s,
-                     "SELECT coalesce(min(max(next_at, lease_until)), 0) FROM invitations"
-                     " WHERE out_status = 'pending'",
-                     &st, "reading the invitations due");
+    es_err rc =
+        es__sqlite_prep(s,
+                        "SELECT coalesce(min(max(next_at, lease_until)), 0) FROM invitations"
+                        " WHERE out_status = 'pending'",
+                        &st, "reading the invitations due");
     if (rc)
         return rc;
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW)
         *ms = sqlite3_column_int64(st, 0);
-    return finish(s, st, src, "reading the invitations due");
+    return es__sqlite_finish(s, st, src, "reading the invitations due");
 }
 
 /* In sqlite_invitation_report.c. */

@@ -12,22 +12,6 @@
 #include "store/invitation_int.h"
 #include "store/sqlite_int.h"
 
-static es_err prep(es_store_t *s, const char *sql, sqlite3_stmt **st, const char *what)
-{
-    es__sqlite *q = s->impl;
-    int src = sqlite3_prepare_v2(q->db, sql, -1, st, NULL);
-    return src == SQLITE_OK ? ES_OK : es__sqlite_fail(s, q->db, src, what);
-}
-
-static es_err finish(es_store_t *s, sqlite3_stmt *st, int src, const char *what)
-{
-    es__sqlite *q = s->impl;
-    sqlite3_finalize(st);
-    if (src == SQLITE_DONE || src == SQLITE_ROW || src == SQLITE_OK)
-        return ES_OK;
-    return es__sqlite_fail(s, q->db, src, what);
-}
-
 /* The scope condition on a locations row aliased l, the JSON in ?1. */
 #define IN_SCOPE "(?1 IS NULL OR l.key IN (SELECT value FROM json_each(?1)))"
 
@@ -44,7 +28,7 @@ es_err es__sqlite_invite_refresh(es_store_t *s, int64_t window, size_t *changed)
 {
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
-    es_err rc = prep(
+    es_err rc = es__sqlite_prep(
         s,
         "UPDATE invitations SET"
         " started_at = coalesce(started_at, (SELECT min(r.started) FROM survey_responses r"
@@ -61,7 +45,7 @@ es_err es__sqlite_invite_refresh(es_store_t *s, int64_t window, size_t *changed)
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, window);
-    rc = finish(s, st, sqlite3_step(st), "bringing invitations up to date");
+    rc = es__sqlite_finish(s, st, sqlite3_step(st), "bringing invitations up to date");
     if (!rc && changed)
         *changed = (size_t)sqlite3_changes(q->db);
     return rc;
@@ -72,18 +56,19 @@ es_err es__sqlite_invite_report(es_store_t *s, const char *scope_json, int64_t s
                                 void (*cb)(const es_invite_report_row *, void *), void *ud)
 {
     sqlite3_stmt *st = NULL;
-    es_err rc = prep(s,
-                     "SELECT l.code, i.channel,"
-                     " sum(i.state != 'skipped'),"
-                     " sum(i.delivered_at IS NOT NULL),"
-                     " sum(i.started_at IS NOT NULL),"
-                     " sum(i.completed_at IS NOT NULL),"
-                     " sum(i.out_status = 'failed'),"
-                     " sum(i.state = 'skipped')"
-                     " FROM invitations i JOIN locations l ON l.id = i.location_id"
-                     " WHERE i.kind = 'survey' AND i.created >= ?2 AND i.created < ?3 AND " IN_SCOPE
-                     " GROUP BY l.code, i.channel ORDER BY l.code, i.channel",
-                     &st, "reporting invitations");
+    es_err rc = es__sqlite_prep(
+        s,
+        "SELECT l.code, i.channel,"
+        " sum(i.state != 'skipped'),"
+        " sum(i.delivered_at IS NOT NULL),"
+        " sum(i.started_at IS NOT NULL),"
+        " sum(i.completed_at IS NOT NULL),"
+        " sum(i.out_status = 'failed'),"
+        " sum(i.state = 'skipped')"
+        " FROM invitations i JOIN locations l ON l.id = i.location_id"
+        " WHERE i.kind = 'survey' AND i.created >= ?2 AND i.created < ?3 AND " IN_SCOPE
+        " GROUP BY l.code, i.channel ORDER BY l.code, i.channel",
+        &st, "reporting invitations");
     if (rc)
         return rc;
     es__sqlite_bind_str(st, 1, scope_json);
@@ -103,7 +88,7 @@ es_err es__sqlite_invite_report(es_store_t *s, const char *scope_json, int64_t s
         };
         cb(&r, ud);
     }
-    return finish(s, st, src, "reporting invitations");
+    return es__sqlite_finish(s, st, src, "reporting invitations");
 }
 
 /* Promoters by survey (recommend >= ?2, completed since ?1, with a
@@ -141,7 +126,7 @@ es_err es__sqlite_invite_candidates(es_store_t *s, int64_t since, int min_recomm
                                     void (*cb)(const es__invite_candidate *, void *), void *ud)
 {
     sqlite3_stmt *st = NULL;
-    es_err rc = prep(s, candidates_sql, &st, "finding promoters");
+    es_err rc = es__sqlite_prep(s, candidates_sql, &st, "finding promoters");
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, since);
@@ -162,7 +147,7 @@ es_err es__sqlite_invite_candidates(es_store_t *s, int64_t since, int min_recomm
         if (c.contact && *c.contact && c.code)
             cb(&c, ud);
     }
-    return finish(s, st, src, "finding promoters");
+    return es__sqlite_finish(s, st, src, "finding promoters");
 }
 
 /* See invitation_int.h. */
@@ -171,14 +156,15 @@ es_err es__sqlite_invite_shared(es_store_t *s, int64_t id, const char *scope_jso
 {
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
-    es_err rc = prep(s,
-                     "UPDATE invitations SET state = 'shared',"
-                     " shared_at = coalesce(shared_at, ?4),"
-                     " handle = coalesce(?2, handle),"
-                     " followers = CASE WHEN ?3 >= 0 THEN ?3 ELSE followers END"
-                     " WHERE id = ?5 AND kind = 'advocacy' AND state != 'skipped'"
-                     " AND location_id IN (SELECT l.id FROM locations l WHERE " IN_SCOPE ")",
-                     &st, "recording a share");
+    es_err rc =
+        es__sqlite_prep(s,
+                        "UPDATE invitations SET state = 'shared',"
+                        " shared_at = coalesce(shared_at, ?4),"
+                        " handle = coalesce(?2, handle),"
+                        " followers = CASE WHEN ?3 >= 0 THEN ?3 ELSE followers END"
+                        " WHERE id = ?5 AND kind = 'advocacy' AND state != 'skipped'"
+                        " AND location_id IN (SELECT l.id FROM locations l WHERE " IN_SCOPE ")",
+                        &st, "recording a share");
     if (rc)
         return rc;
     es__sqlite_bind_str(st, 1, scope_json);
@@ -186,7 +172,7 @@ es_err es__sqlite_invite_shared(es_store_t *s, int64_t id, const char *scope_jso
     sqlite3_bind_int64(st, 3, followers);
     sqlite3_bind_int64(st, 4, now);
     sqlite3_bind_int64(st, 5, id);
-    rc = finish(s, st, sqlite3_step(st), "recording a share");
+    rc = es__sqlite_finish(s, st, sqlite3_step(st), "recording a share");
     *found = !rc && sqlite3_changes(q->db) > 0;
     return rc;
 }
@@ -196,7 +182,7 @@ es_err es__sqlite_invite_adv_report(es_store_t *s, const char *scope_json, int64
                                     int64_t until, es_advocacy_report *out)
 {
     sqlite3_stmt *st = NULL;
-    es_err rc = prep(
+    es_err rc = es__sqlite_prep(
         s,
         "SELECT"
         " (SELECT count(*) FROM (SELECT r.contact FROM survey_responses r"
@@ -228,5 +214,5 @@ es_err es__sqlite_invite_adv_report(es_store_t *s, const char *scope_json, int64
         out->reach_known = sqlite3_column_int64(st, 4);
         out->shares_unknown = sqlite3_column_int64(st, 5);
     }
-    return finish(s, st, src, "reporting advocacy");
+    return es__sqlite_finish(s, st, src, "reporting advocacy");
 }

@@ -31,24 +31,6 @@ static void row_cb(sqlite3_stmt *st, void (*cb)(const es_location *l, void *ud),
     cb(&l, ud);
 }
 
-/* Runs fn(s, ud) in a transaction of its own, or in the caller's when one
- * is open (es_store_begin): then the caller commits or rolls back. */
-static es_err in_tx(es_store_t *s, es_err (*fn)(es_store_t *s, void *ud), void *ud)
-{
-    es__sqlite *q = s->impl;
-    if (!sqlite3_get_autocommit(q->db))
-        return fn(s, ud);
-    es_err rc = es__sqlite_tx(s, ES__TX_BEGIN);
-    if (rc)
-        return rc;
-    rc = fn(s, ud);
-    if (rc == ES_OK)
-        rc = es__sqlite_tx(s, ES__TX_COMMIT);
-    if (rc)
-        es__sqlite_tx(s, ES__TX_ROLLBACK);
-    return rc;
-}
-
 /* Appends an audit entry for object "<kind>:<id or name>". */
 static es_err audit(es_store_t *s, int64_t actor, const char *action, const char *object,
                     const char *detail)
@@ -92,8 +74,8 @@ es_err es__sqlite_location_get(es_store_t *s, int64_t id,
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
     int found = 0;
-    int src = sqlite3_prepare_v2(q->db, "SELECT " COLS " FROM locations WHERE id = ?1", -1, &st,
-                                 NULL);
+    int src =
+        sqlite3_prepare_v2(q->db, "SELECT " COLS " FROM locations WHERE id = ?1", -1, &st, NULL);
     if (src == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, id);
         src = sqlite3_step(st);
@@ -106,8 +88,8 @@ es_err es__sqlite_location_get(es_store_t *s, int64_t id,
     sqlite3_finalize(st);
     if (src != SQLITE_DONE)
         return es__sqlite_fail(s, q->db, src, "reading a location");
-    return found ? ES_OK : es__store_fail(s, ES_ENOTFOUND, "no location has id %lld",
-                                          (long long)id);
+    return found ? ES_OK
+                 : es__store_fail(s, ES_ENOTFOUND, "no location has id %lld", (long long)id);
 }
 
 /* See location_int.h. The scope and the region are SQL conditions with one
@@ -209,7 +191,7 @@ es_err es__sqlite_location_update(es_store_t *s, int64_t id, const es_location_c
                                   int64_t actor_user)
 {
     upd u = {id, c, actor_user};
-    return in_tx(s, do_update, &u);
+    return es__sqlite_in_tx(s, do_update, &u);
 }
 
 /* ---- the organisation and regions ------------------------------------------------- */
@@ -220,8 +202,8 @@ es_err es__sqlite_org_name(es_store_t *s, char *buf, size_t size)
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
     buf[0] = '\0';
-    int src = sqlite3_prepare_v2(q->db, "SELECT name FROM organisation WHERE id = 1", -1, &st,
-                                 NULL);
+    int src =
+        sqlite3_prepare_v2(q->db, "SELECT name FROM organisation WHERE id = 1", -1, &st, NULL);
     if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
         snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
         src = SQLITE_DONE;
@@ -258,7 +240,7 @@ static es_err do_org(es_store_t *s, void *ud)
 es_err es__sqlite_org_set_name(es_store_t *s, const char *name, int64_t actor_user)
 {
     named n = {NULL, name, actor_user};
-    return in_tx(s, do_org, &n);
+    return es__sqlite_in_tx(s, do_org, &n);
 }
 
 /* See location_int.h. */
@@ -274,8 +256,7 @@ es_err es__sqlite_region_list(es_store_t *s, void (*cb)(const es_region *r, void
     if (src == SQLITE_OK)
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
             es_region r = {(const char *)sqlite3_column_text(st, 0),
-                           (const char *)sqlite3_column_text(st, 1),
-                           sqlite3_column_int64(st, 2)};
+                           (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2)};
             cb(&r, ud);
         }
     sqlite3_finalize(st);
@@ -287,8 +268,8 @@ static es_err do_rename(es_store_t *s, void *ud)
     named *n = ud;
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
-    int src = sqlite3_prepare_v2(q->db, "UPDATE regions SET name = ?2 WHERE path = ?1", -1, &st,
-                                 NULL);
+    int src =
+        sqlite3_prepare_v2(q->db, "UPDATE regions SET name = ?2 WHERE path = ?1", -1, &st, NULL);
     if (src == SQLITE_OK) {
         sqlite3_bind_text(st, 1, n->path, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, n->name, -1, SQLITE_STATIC);
@@ -309,15 +290,14 @@ es_err es__sqlite_region_rename(es_store_t *s, const char *path, const char *nam
                                 int64_t actor_user)
 {
     named n = {path, name, actor_user};
-    return in_tx(s, do_rename, &n);
+    return es__sqlite_in_tx(s, do_rename, &n);
 }
 
 /* ---- managers ---------------------------------------------------------------------- */
 
 /* See location_int.h: users.h's scope rule, with "no rows: every location". */
 es_err es__sqlite_location_managers(es_store_t *s, const char *key,
-                                    void (*cb)(const es_location_manager *m, void *ud),
-                                    void *ud)
+                                    void (*cb)(const es_location_manager *m, void *ud), void *ud)
 {
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
@@ -334,10 +314,9 @@ es_err es__sqlite_location_managers(es_store_t *s, const char *key,
     if (src == SQLITE_OK) {
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-            es_location_manager m = {sqlite3_column_int64(st, 0),
-                                     (const char *)sqlite3_column_text(st, 1),
-                                     (const char *)sqlite3_column_text(st, 2),
-                                     (const char *)sqlite3_column_text(st, 3)};
+            es_location_manager m = {
+                sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3)};
             cb(&m, ud);
         }
     }

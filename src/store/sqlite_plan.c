@@ -35,23 +35,6 @@ const char es__sqlite_step_plans[] =
     " done_mean REAL, done_mean_n INTEGER, done_csat REAL, done_csat_n INTEGER);"
     "CREATE INDEX plans_location ON plans(location_id, state, rank);";
 
-/* Runs fn in the caller's transaction, or in one of its own. */
-static es_err in_tx(es_store_t *s, es_err (*fn)(es_store_t *, void *), void *arg)
-{
-    es__sqlite *q = s->impl;
-    if (!sqlite3_get_autocommit(q->db))
-        return fn(s, arg);
-    es_err rc = es__sqlite_tx(s, ES__TX_BEGIN);
-    if (rc)
-        return rc;
-    rc = fn(s, arg);
-    if (rc == ES_OK)
-        rc = es__sqlite_tx(s, ES__TX_COMMIT);
-    if (rc)
-        es__sqlite_tx(s, ES__TX_ROLLBACK);
-    return rc;
-}
-
 /* Appends an audit entry for object "plan:ID" or "location:ID". */
 static es_err audit(es_store_t *s, int64_t actor, const char *action, const char *kind, int64_t id,
                     const char *detail)
@@ -181,7 +164,7 @@ static es_err sq_replace(es_store_t *s, int64_t location_id, const es_plan *plan
                          int64_t actor)
 {
     replace_args a = {location_id, plans, n, actor};
-    return in_tx(s, do_replace, &a);
+    return es__sqlite_in_tx(s, do_replace, &a);
 }
 
 /* Plans with their location and driver question, filtered by location
@@ -370,7 +353,7 @@ static es_err sq_set_state(es_store_t *s, int64_t id, es_plan_state to, int64_t 
                            const es_plan_scores *sc)
 {
     state_args a = {id, to, at, actor, sc};
-    return in_tx(s, do_state, &a);
+    return es__sqlite_in_tx(s, do_state, &a);
 }
 
 /* See plan_int.h. */
