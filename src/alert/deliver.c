@@ -14,16 +14,16 @@
  * configuration read from the environment.
  */
 #include <openssl/rand.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "alert/engine.h"
+#include "base/worker.h"
 #include "earshot/arena.h"
 
-#define CLAIM 16     /* rows per claim */
+#define CLAIM 16      /* rows per claim */
 #define MAX_ROUNDS 64 /* claims per call, so a call ends */
 
 static uint64_t n_delivered, n_retried, n_failed, n_refused;
@@ -121,10 +121,9 @@ static es_err attempt(es_store_t *s, const es_alert_config *c, const es__alert_a
         snprintf(res.error + l, sizeof res.error - l, " (gave up after %u attempts)", max);
     }
     if (res.outcome == ES__OUT_RETRY)
-        next = now_ms() + es__alert_backoff((unsigned)r->attempts + 1,
-                                            c->backoff_ms ? c->backoff_ms : 1000,
-                                            c->backoff_max_ms ? c->backoff_max_ms : 3600000,
-                                            jitter());
+        next = now_ms() +
+               es__alert_backoff((unsigned)r->attempts + 1, c->backoff_ms ? c->backoff_ms : 1000,
+                                 c->backoff_max_ms ? c->backoff_max_ms : 3600000, jitter());
     switch (res.outcome) {
     case ES__OUT_DELIVERED: __atomic_add_fetch(&n_delivered, 1, __ATOMIC_RELAXED); break;
     case ES__OUT_RETRY: __atomic_add_fetch(&n_retried, 1, __ATOMIC_RELAXED); break;
@@ -145,8 +144,10 @@ es_err es_alert_deliver_due(es_store_t *s, const es_alert_config *c, int64_t at_
         return ES_EINVAL;
     es_err rc = es__alert_allow_parse(c->allow, &allow);
     if (rc)
-        return es__store_fail(s, rc, "the alert allow-list '%.200s' is not a list of IP "
-                                     "addresses or networks", c->allow);
+        return es__store_fail(s, rc,
+                              "the alert allow-list '%.200s' is not a list of IP "
+                              "addresses or networks",
+                              c->allow);
     rc = es__alert_curl_init();
     if (rc)
         return es__store_fail(s, rc, "libcurl could not start");
@@ -184,41 +185,22 @@ es_err es_alert_deliver_due(es_store_t *s, const es_alert_config *c, int64_t at_
 /* ---- the thread -------------------------------------------------------------------- */
 
 struct es_alert_deliverer_s {
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop, woken;
+    es__worker w;
     es_store_t *s;
     const es_alert_config *c;
 };
 
-static void *run(void *ud)
+/* One pass of the worker: every due attempt, then when the next is due. A
+ * failure (a busy database) is retried on the next pass. */
+static int64_t pass(void *ud)
 {
     es_alert_deliverer_t *d = ud;
-    for (;;) {
-        pthread_mutex_lock(&d->mu);
-        int stop = d->stop;
-        d->woken = 0;
-        pthread_mutex_unlock(&d->mu);
-        if (stop)
-            break;
-        int64_t t = now_ms(), next = 0;
-        /* A failure (a busy database) is retried on the next round. */
-        es_err rc = es_alert_deliver_due(d->s, d->c, t, NULL);
-        (void)rc;
-        if (es__alert_next_due(d->s, &next))
-            next = 0;
-        int64_t until = now_ms() + 1000;
-        if (next > 0 && next < until)
-            until = next;
-        struct timespec ts = {(time_t)(until / 1000), (long)(until % 1000) * 1000000L};
-        pthread_mutex_lock(&d->mu);
-        while (!d->stop && !d->woken && now_ms() < until)
-            if (pthread_cond_timedwait(&d->cv, &d->mu, &ts) != 0)
-                break;
-        pthread_mutex_unlock(&d->mu);
-    }
-    return NULL;
+    int64_t next = 0;
+    es_err rc = es_alert_deliver_due(d->s, d->c, now_ms(), NULL);
+    (void)rc;
+    if (es__alert_next_due(d->s, &next))
+        next = 0;
+    return next;
 }
 
 /* See alert.h. */
@@ -251,14 +233,10 @@ es_err es_alert_deliverer_start(const char *db_path, const es_alert_config *c,
         es_free(d);
         return rc;
     }
-    pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->cv, NULL);
-    if (pthread_create(&d->th, NULL, run, d) != 0) {
-        pthread_cond_destroy(&d->cv);
-        pthread_mutex_destroy(&d->mu);
+    if ((rc = es__worker_start(&d->w, pass, d, 1000))) {
         es_store_close(d->s);
         es_free(d);
-        return ES_EIO;
+        return rc;
     }
     *out = d;
     return ES_OK;
@@ -267,12 +245,8 @@ es_err es_alert_deliverer_start(const char *db_path, const es_alert_config *c,
 /* See alert.h. */
 void es_alert_deliverer_wake(es_alert_deliverer_t *d)
 {
-    if (!d)
-        return;
-    pthread_mutex_lock(&d->mu);
-    d->woken = 1;
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
+    if (d)
+        es__worker_wake(&d->w);
 }
 
 /* See alert.h. */
@@ -280,13 +254,7 @@ void es_alert_deliverer_stop(es_alert_deliverer_t *d)
 {
     if (!d)
         return;
-    pthread_mutex_lock(&d->mu);
-    d->stop = 1;
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
-    pthread_join(d->th, NULL);
-    pthread_cond_destroy(&d->cv);
-    pthread_mutex_destroy(&d->mu);
+    es__worker_stop(&d->w);
     es_store_close(d->s);
     es_free(d);
 }

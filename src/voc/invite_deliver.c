@@ -15,14 +15,13 @@
  * minute (es_invite_refresh). `earshot survey invitations --deliver` runs
  * one pass.
  */
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
 #include "alert/engine.h"
+#include "base/worker.h"
 #include "earshot/arena.h"
 #include "earshot/invitation.h"
 #include "store/invitation_int.h"
@@ -127,58 +126,30 @@ es_err es_invite_deliver_due(es_store_t *s, const es_alert_config *c, int64_t no
 /* ---- the thread --------------------------------------------------------------- */
 
 struct es_invite_deliverer_s {
+    es__worker w;
     es_store_t *store;
     const es_alert_config *cfg;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int woken, stopping;
+    int64_t last_refresh; /* Unix seconds of the last state refresh */
 };
 
-static int64_t clock_ms(void)
+/* One pass of the worker: what is due, the invitations' states every
+ * REFRESH_EVERY seconds, then when the next delivery is due (a time already
+ * past naps the full second: a row that failed waits for its back-off). */
+static int64_t pass(void *ud)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleeps (mu held) until woken, stopping, or until_ms (at most 1 s). */
-static void nap(es_invite_deliverer_t *d, int64_t until_ms)
-{
-    int64_t now = clock_ms(), end = now + 1000;
-    if (until_ms > now && until_ms < end)
-        end = until_ms;
-    struct timespec ts = {(time_t)(end / 1000), (long)(end % 1000) * 1000000L};
-    while (!d->woken && !d->stopping)
-        if (pthread_cond_timedwait(&d->cv, &d->mu, &ts) == ETIMEDOUT)
-            break;
-    d->woken = 0;
-}
-
-static void *run(void *arg)
-{
-    es_invite_deliverer_t *d = arg;
-    int64_t last_refresh = 0;
-    pthread_mutex_lock(&d->mu);
-    while (!d->stopping) {
-        pthread_mutex_unlock(&d->mu);
-        int64_t now = clock_ms(), next = 0;
-        es_err rc = es_invite_deliver_due(d->store, d->cfg, now, NULL);
-        if (rc)
-            fprintf(stderr, "earshot: invitation delivery: %s\n", es_store_errmsg(d->store));
-        if (now / 1000 - last_refresh >= REFRESH_EVERY) {
-            last_refresh = now / 1000;
-            if (es_invite_refresh(d->store, 0, NULL))
-                fprintf(stderr, "earshot: invitation states: %s\n", es_store_errmsg(d->store));
-        }
-        if (es__invite_next_due(d->store, &next))
-            next = 0;
-        pthread_mutex_lock(&d->mu);
-        if (!d->stopping)
-            nap(d, next);
+    es_invite_deliverer_t *d = ud;
+    int64_t now = es__worker_now_ms(), next = 0;
+    es_err rc = es_invite_deliver_due(d->store, d->cfg, now, NULL);
+    if (rc)
+        fprintf(stderr, "earshot: invitation delivery: %s\n", es_store_errmsg(d->store));
+    if (now / 1000 - d->last_refresh >= REFRESH_EVERY) {
+        d->last_refresh = now / 1000;
+        if (es_invite_refresh(d->store, 0, NULL))
+            fprintf(stderr, "earshot: invitation states: %s\n", es_store_errmsg(d->store));
     }
-    pthread_mutex_unlock(&d->mu);
-    return NULL;
+    if (es__invite_next_due(d->store, &next))
+        next = 0;
+    return next > es__worker_now_ms() ? next : 0;
 }
 
 /* See invitation.h. */
@@ -200,14 +171,10 @@ es_err es_invite_deliverer_start(const char *db_path, const es_alert_config *c,
         es_free(d);
         return rc;
     }
-    pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->cv, NULL);
-    if (pthread_create(&d->thread, NULL, run, d) != 0) {
-        pthread_mutex_destroy(&d->mu);
-        pthread_cond_destroy(&d->cv);
+    if ((rc = es__worker_start(&d->w, pass, d, 1000))) {
         es_store_close(d->store);
         es_free(d);
-        return ES_EIO;
+        return rc;
     }
     *out = d;
     return ES_OK;
@@ -216,12 +183,8 @@ es_err es_invite_deliverer_start(const char *db_path, const es_alert_config *c,
 /* See invitation.h. */
 void es_invite_deliverer_wake(es_invite_deliverer_t *d)
 {
-    if (!d)
-        return;
-    pthread_mutex_lock(&d->mu);
-    d->woken = 1;
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
+    if (d)
+        es__worker_wake(&d->w);
 }
 
 /* See invitation.h. */
@@ -229,13 +192,7 @@ void es_invite_deliverer_stop(es_invite_deliverer_t *d)
 {
     if (!d)
         return;
-    pthread_mutex_lock(&d->mu);
-    d->stopping = 1;
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
-    pthread_join(d->thread, NULL);
-    pthread_mutex_destroy(&d->mu);
-    pthread_cond_destroy(&d->cv);
+    es__worker_stop(&d->w);
     es_store_close(d->store);
     es_free(d);
 }
