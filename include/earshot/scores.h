@@ -266,7 +266,10 @@ char *es_scores_trend_csv(const es_scores_trends *t);
  * scores with intervals over q's range (until 0: now; since 0: 12 weeks
  * before until), the organisation's alongside (over q's scope), the trend
  * of the last 4 weeks against the 4 before, a weekly trend chart as inline
- * SVG, and the driver gaps that action plans start from. No script. *out
+ * SVG, and the location's action plan (es_plan_for_location, plans.h: it
+ * stores the location's fresh proposals, audited under the command line;
+ * "no plan could be computed" with the reason when the key-driver analysis
+ * has too few responses) over its driver gaps. No script. *out
  * gets a NUL-terminated page the caller frees with free(). ES_ENOTFOUND
  * when the location does not exist or is outside q's scope. */
 es_err es_scores_report_html(es_store_t *s, const es_scores_query *q, int64_t location_id,

@@ -100,6 +100,43 @@ es_err es_survey_add(es_store_t *s, const es_survey *sv, int64_t actor_user, int
 es_err es_survey_get(es_store_t *s, int64_t id, void (*cb)(const es_survey *sv, void *ud),
                      void *ud) ES_WUR;
 
+#define ES_SURVEY_LIST_MAX 1000 /* surveys es_survey_list reads */
+
+/* Calls cb for each survey (at most ES_SURVEY_LIST_MAX), by id; the
+ * survey's strings last until cb returns. None is not an error. */
+es_err es_survey_list(es_store_t *s, void (*cb)(const es_survey *sv, void *ud), void *ud) ES_WUR;
+
+/* ---- definitions as JSON (src/voc/survey_def.c) ----------------------------- */
+
+#define ES_SURVEY_DEF_MAX_BYTES (64u << 10) /* the largest definition */
+
+/* A definition read from JSON (docs/surveys.md, "Survey definitions"):
+ *   {"name": "...", "hot_threshold": 2, "default": true,
+ *    "questions": [{"key": "overall", "kind": "scale5", "role": "overall",
+ *                   "text": "How satisfied ...? (1-5)", "label": "Overall"}, ...]}
+ * hot_threshold (1-5) is 2 and default false when left out; a question's
+ * label is its key when left out. sv's strings point into the struct. */
+typedef struct es_survey_parsed {
+    es_survey sv;
+    char name[ES_SURVEY_NAME_MAX + 1];
+    char key[ES_SURVEY_MAX_QUESTIONS][ES_SURVEY_KEY_MAX + 1];
+    char text[ES_SURVEY_MAX_QUESTIONS][ES_SURVEY_TEXT_MAX + 1];
+    char label[ES_SURVEY_MAX_QUESTIONS][ES_SURVEY_LABEL_MAX + 1];
+} es_survey_parsed;
+
+/* Parses json (len bytes, at most ES_SURVEY_DEF_MAX_BYTES) into *out and
+ * checks it as es_survey_check does. ES_EINVAL or ES_ELIMIT with a message
+ * in err (size bytes) that names the JSON path ("questions[2].kind: unknown
+ * kind 'stars' (scale5, scale10, yesno, text)"). Nothing to free.
+ * Thread-safe. */
+es_err es_survey_parse_json(const char *json, size_t len, es_survey_parsed *out, char *err,
+                            size_t size) ES_WUR;
+
+/* The JSON form of a survey (the same members, plus id and each question's
+ * position): a new reference, NULL when out of memory. */
+struct json_t;
+struct json_t *es_survey_json(const es_survey *sv);
+
 /* Checks answer text for question q and turns it into a value: "4" to a
  * scale5 question is 4; "yes"/"y"/"1" and "no"/"n"/"0" to yesno (without
  * regard to case); a text answer must be valid UTF-8, not blank, at most

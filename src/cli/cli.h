@@ -55,6 +55,9 @@ int cli_location_qr(cli_ctx *ctx, int argc, char **argv); /* src/cli/location_qr
 int cmd_scores(cli_ctx *ctx, int argc, char **argv);   /* src/cli/scores.c */
 /* `earshot survey import FILE`: argv[0] is "import" (src/cli/survey.c). */
 int cli_survey_import(cli_ctx *ctx, int argc, char **argv);
+/* `earshot survey define|template|list|show`: argv[0] is the action
+ * (src/cli/survey_def.c). */
+int cli_survey_def(cli_ctx *ctx, int argc, char **argv);
 /* `earshot report location CODE`: argv[0] is "location" (src/cli/scores.c). */
 int cli_report_location(cli_ctx *ctx, int argc, char **argv);
 

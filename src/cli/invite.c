@@ -8,6 +8,7 @@
  *                         [--window-days N] [--public-url U]
  *   earshot advocates shared ID [--handle H] [--followers N]
  *   earshot advocates report [--since 90d] [--per-share N] [--output F]
+ *   earshot survey define|template|list|show ...   (survey_def.c)
  * Thin: the work is invitation.h's. The public URL that links start with
  * comes from --public-url or EARSHOT_PUBLIC_URL; delivery takes the alert
  * configuration from the environment (EARSHOT_SMS_URL, EARSHOT_SMTP_URL ...).
@@ -31,6 +32,8 @@ static const char *const survey_help[] = {
     "       earshot [--db FILE] survey invitations --report [--since 30d] [--output F]",
     "       earshot [--db FILE] survey invitations --deliver",
     "       earshot [--db FILE] survey import FILE.csv [--survey ID]   (see survey import --help)",
+    "       earshot [--db FILE] survey define FILE.json | template | list | show ID",
+    "                                  (see earshot survey list --help)",
     "",
     "`invite` reads a CSV (header: contact or phone or email, location, name, channel,",
     "visit) or JSON list and queues one invitation per contact, skipping opted-out",
@@ -280,6 +283,9 @@ int cmd_survey(cli_ctx *ctx, int argc, char **argv)
     const char *action = argc > 1 ? argv[1] : NULL;
     if (action && strcmp(action, "import") == 0) /* responses from CSV: survey.c */
         return cli_survey_import(ctx, argc - 1, argv + 1);
+    if (action && (!strcmp(action, "define") || !strcmp(action, "template") ||
+                   !strcmp(action, "list") || !strcmp(action, "show"))) /* survey_def.c */
+        return cli_survey_def(ctx, argc - 1, argv + 1);
     int p = action ? parse(argc - 1, argv + 1, &a) : 1;
     if (p == 2 || (action && (!strcmp(action, "--help") || !strcmp(action, "help"))))
         return cli_help(survey_help);

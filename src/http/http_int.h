@@ -210,6 +210,7 @@ extern const es__http_route es__http_routes_audits[];    /* api_audits.c */
 extern const es__http_route es__http_routes_survey_web[]; /* survey_web.c */
 extern const es__http_route es__http_routes_surveys[];    /* api_surveys.c */
 extern const es__http_route es__http_routes_scores[]; /* api_scores.c */
+extern const es__http_route es__http_routes_survey_defs[]; /* api_survey_defs.c */
 
 /* Authenticates rq for route r (auth.c): fills rq->who. Returns 0 when the
  * request may proceed, else the status to answer (401, 403, 429, 500) with

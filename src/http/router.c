@@ -45,7 +45,7 @@ static const es__http_route *const tables[] = {
     es__http_routes_sla,   es__http_routes_social, es__http_routes_drivers,
     es__http_routes_invite, es__http_routes_locations, es__http_routes_audits,
     es__http_routes_survey_web, es__http_routes_surveys,
-    es__http_routes_scores,
+    es__http_routes_scores, es__http_routes_survey_defs,
 };
 
 /* 1 when the handler set a header named name itself. */

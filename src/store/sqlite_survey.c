@@ -401,6 +401,7 @@ static es_err sq_optout_get(es_store_t *s, const char *contact, int *out)
 const struct es__survey_ops es__sqlite_survey_ops = {
     .add = sq_add,
     .get = sq_get,
+    .list = es__sqlite_survey_list_defs, /* sqlite_survey_read.c */
     .response_add = sq_response_add,
     .optout_set = sq_optout_set,
     .optout_get = sq_optout_get,

@@ -3,7 +3,8 @@
  * the hot alert (survey_flow_int.h): one statement over responses, their
  * location and survey, filtered by location, time, hot and the caller's
  * scope (the same SQL test as the inbox's, sqlite_case_int.h), then each
- * response's answers with their questions' labels.
+ * response's answers with their questions' labels. Also the list of survey
+ * definitions (es_survey_list, the "list" op of survey_int.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "store/sqlite_case_int.h"
 #include "store/sqlite_int.h"
 #include "store/survey_flow_int.h"
+#include "store/survey_int.h"
 
 #define LIST_DEFAULT 50
 #define LIST_MAX 500
@@ -143,5 +145,36 @@ es_err es__sqlite_survey_list(es_store_t *s, const es_survey_response_filter *f,
     sqlite3_finalize(ans);
     es_free(sb);
     es_free(ab);
+    return rc;
+}
+
+/* ---- survey definitions ------------------------------------------------------------ */
+
+/* See survey_int.h: the ids first (one statement, finished before any get,
+ * so that a callback may use the store), then each survey. */
+es_err es__sqlite_survey_list_defs(es_store_t *s, void (*cb)(const es_survey *sv, void *ud),
+                                   void *ud)
+{
+    es__sqlite *q = s->impl;
+    sqlite3_stmt *st = NULL;
+    int64_t *ids = es_malloc(ES_SURVEY_LIST_MAX * sizeof *ids);
+    size_t n = 0;
+    if (!ids)
+        return es__store_fail(s, ES_ENOMEM, "listing surveys: out of memory");
+    int src = sqlite3_prepare_v2(q->db, "SELECT id FROM surveys ORDER BY id LIMIT ?1", -1, &st,
+                                 NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_int(st, 1, ES_SURVEY_LIST_MAX);
+        while ((src = sqlite3_step(st)) == SQLITE_ROW && n < ES_SURVEY_LIST_MAX)
+            ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    es_err rc = src == SQLITE_DONE ? ES_OK : es__sqlite_fail(s, q->db, src, "listing surveys");
+    for (size_t i = 0; rc == ES_OK && i < n; i++) {
+        rc = es__sqlite_survey_ops.get(s, ids[i], cb, ud);
+        if (rc == ES_ENOTFOUND) /* a survey without questions cannot be added */
+            rc = ES_OK;
+    }
+    es_free(ids);
     return rc;
 }

@@ -142,6 +142,17 @@ es_err es_survey_get(es_store_t *s, int64_t id, void (*cb)(const es_survey *sv, 
     return s->ops->surveys->get(s, id, cb, ud);
 }
 
+/* See survey.h. */
+es_err es_survey_list(es_store_t *s, void (*cb)(const es_survey *sv, void *ud), void *ud)
+{
+    es_err rc = es__store_part(s, s && s->ops ? s->ops->surveys : NULL, "listing surveys");
+    if (rc)
+        return rc;
+    if (!cb)
+        return es__store_fail(s, ES_EINVAL, "listing surveys: no callback");
+    return s->ops->surveys->list(s, cb, ud);
+}
+
 /* The kinds of a survey's questions by position (0: no such question). */
 typedef struct kinds_by_pos {
     es_question_kind kind[ES_SURVEY_MAX_QUESTIONS + 1];

@@ -4,8 +4,10 @@
  * GET /api/v1/locations/{id}/report.html and written by `earshot report
  * location CODE`: the location's scores with their intervals beside the
  * organisation's, the trend of the last four weeks, a weekly chart of CSAT
- * and NPS drawn as inline SVG (no script), and the section that action
- * plans fill (report_plan_section). Every string from the store is escaped.
+ * and NPS drawn as inline SVG (no script), and the action plan
+ * (report_plan_section: the location's top actions from
+ * es_plan_for_location, which also stores its fresh proposals, with the
+ * driver gaps under them). Every string from the store is escaped.
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "earshot/plans.h"
 #include "earshot/users.h"
 #include "voc/scores_int.h"
 
@@ -133,16 +136,68 @@ static void fill_series(const es_scores *sc, es_scores_by level, int nps, int64_
 
 /* ---- the sections ------------------------------------------------------------------- */
 
-/* The action plan's section. Until action plans are merged this prints the
- * location's driver gaps, from its driver means against the best quarter of
- * locations (es_scores_driver_gaps): the figures a plan is made from, the
- * largest gap first. The lead swaps es_plan_for_location() in here. */
-static void report_plan_section(FILE *fp, const es_scores_trend *t)
+/* The location's action plan as the report prints it: the plans
+ * es_plan_for_location gave (copied, since its strings last only for the
+ * callback), or why there is none. */
+#define REPORT_PLANS 16
+typedef struct plan_row {
+    char text[ES_PLAN_TEXT_MAX + 1];
+    es_plan_state state;
+    double gain;
+} plan_row;
+typedef struct plan_rows {
+    size_t n;
+    plan_row p[REPORT_PLANS];
+    int none;      /* no plan could be computed */
+    char why[256]; /* then the store's reason */
+} plan_rows;
+
+/* Copies plan p into the rows (ud). */
+static void take_plan_row(const es_plan *p, void *ud)
 {
-    fputs("<section id=\"plan\"><h2>Where to act: driver gaps</h2>\n", fp);
+    plan_rows *r = ud;
+    if (r->n >= REPORT_PLANS)
+        return;
+    snprintf(r->p[r->n].text, sizeof r->p[r->n].text, "%s", p->text ? p->text : "");
+    r->p[r->n].state = p->state;
+    r->p[r->n].gain = p->gain;
+    r->n++;
+}
+
+/* Orders plans by expected gain, the largest first. */
+static int by_gain(const void *a, const void *b)
+{
+    double ga = ((const plan_row *)a)->gain, gb = ((const plan_row *)b)->gain;
+    return ga < gb ? 1 : ga > gb ? -1 : 0;
+}
+
+/* Computes location_id's plan (es_plan_for_location: stores fresh
+ * proposals, as `earshot plan` does) into *r. Too few responses (EINVAL) or
+ * no survey (ENOTFOUND) is not an error of the report: r->none says so;
+ * other errors are returned. */
+static es_err plan_gather(es_store_t *s, int64_t location_id, plan_rows *r)
+{
+    memset(r, 0, sizeof *r);
+    es_err rc = es_plan_for_location(s, location_id, NULL, 0, take_plan_row, r);
+    if (rc == ES_EINVAL || rc == ES_ENOTFOUND) {
+        r->none = 1;
+        r->n = 0;
+        snprintf(r->why, sizeof r->why, "%s", es_store_errmsg(s));
+        return ES_OK;
+    }
+    if (rc == ES_OK && r->n > 1)
+        qsort(r->p, r->n, sizeof r->p[0], by_gain);
+    return rc;
+}
+
+/* The driver gaps under the plan: the location's driver means against the
+ * best quarter of locations (es_scores_driver_gaps), the largest gap first. */
+static void gaps_table(FILE *fp, const es_scores_trend *t)
+{
+    fputs("<h3>Driver gaps (last four weeks)</h3>\n", fp);
     if (!t || !t->n_gaps) {
         fputs("<p>Not enough driver answers in the last four weeks to compare this location"
-              " with the others.</p></section>\n",
+              " with the others.</p>\n",
               fp);
         return;
     }
@@ -158,19 +213,38 @@ static void report_plan_section(FILE *fp, const es_scores_trend *t)
                 g->low ? " <strong>(low)</strong>" : "", g->mean, g->org_mean, g->top_quarter,
                 -g->gap, (long long)g->n);
     }
-    fputs("</table>\n<ul>\n", fp);
-    for (size_t i = 0; i < t->n_gaps; i++) {
-        const es_scores_gap *g = &t->gaps[i];
-        if (g->gap <= 0)
-            continue;
-        fputs("<li>", fp);
-        esc(fp, g->label);
-        fputs(" at ", fp);
-        esc(fp, t->name);
-        fprintf(fp, " is %.2f points below the best quarter of locations%s.</li>\n", g->gap,
-                g->low ? ", significantly below the rest of the organisation (p &lt; 0.001)" : "");
+    fputs("</table>\n", fp);
+}
+
+/* The action plan's section: the location's top actions (at most
+ * ES_PLAN_ACTIONS, the largest expected gain first) in plain words with
+ * their state and gain, or why there is no plan; the driver gaps under it. */
+static void report_plan_section(FILE *fp, const plan_rows *pr, const es_scores_trend *t)
+{
+    fputs("<section id=\"plan\"><h2>Action plan</h2>\n", fp);
+    if (pr->none || !pr->n) {
+        fputs("<p class=\"noplan\">No action plan could be computed for this location", fp);
+        if (pr->none && pr->why[0]) {
+            fputs(": ", fp);
+            esc(fp, pr->why);
+        } else {
+            fputs(": it is at or above the best quarter of locations on every driver, or has too"
+                  " few answers",
+                  fp);
+        }
+        fputs(".</p>\n", fp);
+    } else {
+        fputs("<ol class=\"plan\">\n", fp);
+        for (size_t i = 0; i < pr->n && i < ES_PLAN_ACTIONS; i++) {
+            fputs("<li>", fp);
+            esc(fp, pr->p[i].text);
+            fprintf(fp, " <small>(%s; expected gain %.3f)</small></li>\n",
+                    es_plan_state_name(pr->p[i].state), pr->p[i].gain);
+        }
+        fputs("</ol>\n", fp);
     }
-    fputs("</ul></section>\n", fp);
+    gaps_table(fp, t);
+    fputs("</section>\n", fp);
 }
 
 /* The scores table: the location beside the organisation. */
@@ -245,6 +319,7 @@ typedef struct report {
     es_scores_query q;
     es_scores *whole, *org, *weeks, *org_weeks;
     es_scores_trends *trends;
+    plan_rows plan;
 } report;
 
 /* Reads everything the page shows. */
@@ -266,6 +341,8 @@ static es_err gather(es_store_t *s, report *r, int64_t id)
     tq.since = r->q.until - 28 * 86400;
     if (!rc)
         rc = es_scores_trend_compute(s, &tq, &r->trends);
+    if (!rc)
+        rc = plan_gather(s, id, &r->plan);
     return rc;
 }
 
@@ -350,7 +427,7 @@ es_err es_scores_report_html(es_store_t *s, const es_scores_query *q, int64_t lo
         fill_series(r.org_weeks, ES_SCORES_BY_ORG, 1, first, &os);
         chart(fp, "NPS per week, with its 95% interval; dashed: organisation", &ls, &os, -100, 100);
         fputs("</section>\n", fp);
-        report_plan_section(fp, t);
+        report_plan_section(fp, &r.plan, t);
         fputs("</body></html>\n", fp);
         if (fclose(fp) != 0) {
             free(buf);

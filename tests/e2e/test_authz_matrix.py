@@ -17,7 +17,7 @@ across locations is refused both ways; and logout ends each session.
 
 Other parts' endpoints (cases, customers, teams, routes, alerts, SLA,
 replies, locations, regions, the organisation, audit checklists, audits and
-their scores) are rows here too: each row is the contract its handler keeps.
+their scores, survey definitions) are rows here too: each row is the contract its handler keeps.
 The locations A, B and eu/paris exist as locations too, each with an audit.
 """
 import http.client
@@ -329,6 +329,13 @@ def rows(ids):
             check=check_keyed("audit", "location")),
         Row("GET", "/api/v1/audits/scores?since=2020-01-01", "viewer", 200,
             check=check_keyed("audit score", "location")),
+        # survey definitions (api_survey_defs.c): the organisation's; admins add them
+        Row("GET", "/api/v1/surveys", "viewer", 200),
+        Row("POST", "/api/v1/surveys", "admin", 201,
+            body=lambda c: {"name": "survey of " + c, "questions": [
+                {"key": "overall", "kind": "scale5", "role": "overall", "text": "How was it?"}]}),
+        Row("GET", "/api/v1/surveys/1", "viewer", 200),  # the admin's, just added
+        Row("GET", "/api/v1/surveys/999999", "viewer", 404),
         # Last of the lists: the server threads what this stores into new cases, at a
         # location outside every scope so that the rows and ids checked later hold.
         Row("POST", "/hooks/ingest", "agent", 202, body=lambda c: json.dumps(mention(c))),

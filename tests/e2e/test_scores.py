@@ -14,11 +14,16 @@ responses from a model with known truth (survey_truth.json); then
   /api/v1/locations/{id}/report.html (well-formed, an SVG chart, no script,
   the driver gaps; 404 for a location outside the manager's scope, whatever
   the id);
-- `earshot report location CODE` writes the same kind of page;
+- `earshot report location CODE` writes the same kind of page, whose action
+  plan section prints the location's plan (es_plan_for_location): for each
+  planted weak location, its first action is the plain-words sentence of
+  `earshot plan` on its planted driver; a location without enough answers
+  says plainly that no plan could be computed;
 - `earshot survey import FILE.csv`: all-or-nothing with row and column
   errors, idempotent on the id column, and the imported answers count.
 """
 import csv
+import html
 import http.client
 import io
 import json
@@ -150,6 +155,40 @@ def check_page(body, what):
     return text
 
 
+def check_report_plans(db, truth, tmp):
+    """The report's plan section: the first action of each planted weak
+    location is its planted driver's sentence, escaped, as `earshot plan`
+    words it; the gaps table stays under it."""
+    for w in truth["weak_locations"]:
+        res = e.run("plan", "--location", w["code"], "--output", "json", db=db)
+        e.expect_rc(res, 0, "plan " + w["code"])
+        first = json.loads(res.out.splitlines()[0])
+        e.expect(first["driver"]["key"] == w["driver"], "%s plan %r" % (w["code"], first))
+        res = e.run("report", "location", w["code"], "--until", "2026-11-22", db=db)
+        e.expect_rc(res, 0, "report " + w["code"])
+        text = check_page(res.out.encode(), w["code"] + " report")
+        plan = text[text.index('<section id="plan">'):]
+        e.expect("<h2>Action plan</h2>" in plan and '<ol class="plan">' in plan,
+                 "%s: no plan list" % w["code"])
+        li = plan[plan.index("<li>") + 4:plan.index("</li>")]
+        sentence = html.escape(first["text"], quote=True).replace("&#x27;", "&#39;")
+        e.expect(li.startswith(sentence + " <small>(proposed; expected gain "),
+                 "%s: first action in the report %r, plan says %r" % (w["code"], li, sentence))
+        e.expect(plan.index("</ol>") < plan.index("Driver gaps") < plan.index("<table>"),
+                 "%s: the gaps table is not under the plan" % w["code"])
+    # A location with too few answers: the report says there is no plan.
+    db2 = os.path.join(tmp, "few.db")
+    e.expect_rc(e.run("location", "add", "x/few", "--code", "FEW", "--name", "Few & Far",
+                      db=db2), 0, "location add")
+    e.expect_rc(e.run("survey", "template", "--default", db=db2), 0, "survey template")
+    res = e.run("report", "location", "FEW", db=db2)
+    e.expect_rc(res, 0, "report of a location without answers")
+    text = res.out
+    xml.dom.minidom.parseString(text.replace("<!DOCTYPE html>", "", 1))
+    e.expect('<p class="noplan">No action plan could be computed for this location: ' in text
+             and "<li>" not in text, "no-plan sentence: %r" % text[text.find('id="plan"'):])
+
+
 def setup_users(db):
     tokens = {}
     for name, role, loc in (("boss", "admin", None), ("frmgr", "manager", "europe/fr/")):
@@ -267,6 +306,7 @@ def main():
         e.expect_rc(res, 0, "report location")
         check_page(res.out.encode(), "TLV report")
         e.expect_rc(e.run("report", "location", "NOPE", db=db), 2, "report of no location")
+        check_report_plans(db, truth, tmp)
         tok = setup_users(db)
         srv = Server(db)
         srv.db = db
