@@ -87,6 +87,15 @@ es_err es_store_begin(es_store_t *s) ES_WUR;
 es_err es_store_commit(es_store_t *s) ES_WUR;
 void es_store_rollback(es_store_t *s);
 
+/* A savepoint inside the open transaction, so that a batch of independent
+ * steps can share one commit (one fsync) and one failing step is undone
+ * alone: savepoint before the step, then savepoint_end with keep 1 (its
+ * changes stay in the transaction) or 0 (they are undone). They do not
+ * nest. ES_EINVAL when no transaction is open; when ending fails the
+ * whole transaction may be lost: the caller rolls it back. */
+es_err es_store_savepoint(es_store_t *s) ES_WUR;
+es_err es_store_savepoint_end(es_store_t *s, int keep) ES_WUR;
+
 /* How long a commit waits for the disk on this handle: full = 1 (the
  * default) makes every commit survive a power loss; 0 survives a crash of
  * the process only (SQLite WAL, synchronous=NORMAL), for derived data that

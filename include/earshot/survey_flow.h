@@ -184,6 +184,17 @@ typedef struct es_sms_out {
 es_err es_sms_survey_handle(es_store_t *s, const es_sms_survey_opts *o, const es_sms_in *in,
                             int64_t now, es_sms_out *out) ES_WUR;
 
+/* The same step inside the caller's open transaction (es_store_begin), in
+ * a savepoint of its own: on an error its changes are undone and the
+ * transaction goes on, so that the server's survey committer runs a batch
+ * of messages and commits them once (src/http/surveys.c). Nothing is
+ * durable, and no reply may be sent, before the caller's commit. A sid
+ * stepped earlier in the same transaction counts as seen. The caller has
+ * called es_survey_flow_prompt on s. Errors: the store's; ES_EINVAL when
+ * no transaction is open. */
+es_err es_sms_survey_step(es_store_t *s, const es_sms_survey_opts *o, const es_sms_in *in,
+                          int64_t now, es_sms_out *out) ES_WUR;
+
 /* ---- the hot alert (src/voc/hot.c) --------------------------------------------------- */
 
 /* The recommend answer at or below which a response is hot (0-3, NPS's

@@ -242,10 +242,30 @@ static es_err sms_mention(es__http_req *rq, const es_http_form *f, const char *l
     return ES_OK;
 }
 
+/* Answers a failed survey step as es__http_store_error does, with the
+ * committer's message (why) rather than a handle's of this thread. */
+static void survey_failed(es__http_resp *rs, es_err rc, const char *why)
+{
+    switch (rc) {
+    case ES_ENOTFOUND: es__http_error(rs, 404, why); break;
+    case ES_EEXIST: es__http_error(rs, 409, why); break;
+    case ES_EINVAL:
+    case ES_EUTF8:
+    case ES_EPARSE: es__http_error(rs, 400, why); break;
+    case ES_EBUSY:
+        es__http_error(rs, 503, "the database is busy; try again");
+        es__http_header_add(rs, "Retry-After", "1");
+        break;
+    default: es__http_error(rs, 500, "the store failed"); break;
+    }
+}
+
 /* Runs the SMS through the survey conversation (src/voc/sms_survey.c):
  * 1 when it was a survey message and the TwiML reply is in rs; 0 when it
- * is not part of a survey (the mention path takes it). A hot answer
- * raises its alert and opens its case before the reply (es_survey_hot_act). */
+ * is not part of a survey (the mention path takes it). The step runs on
+ * the survey committer (surveys.c), with the other phones' messages in one
+ * transaction; this worker waits for its commit. A hot answer then raises
+ * its alert and opens its case before the reply (es_survey_hot_act). */
 static int sms_survey(es__http_req *rq, es__http_resp *rs, const es_http_form *f)
 {
     const es_server_opts *o = es__http_opts(rq);
@@ -254,19 +274,35 @@ static int sms_survey(es__http_req *rq, es__http_resp *rs, const es_http_form *f
                     es_http_form_get(f, "Body")};
     if (!set(in.sid) || !set(in.from) || !in.body)
         return 0;
-    es_sms_survey_opts so = {o->survey_keyword, o->survey_expiry};
+    es__http_survey_job *job = es_arena_alloc(rq->arena, sizeof *job);
     es_sms_out *out = es_arena_alloc(rq->arena, sizeof *out);
-    es_store_t *s = es__http_store(rq);
-    if (!out || !s) {
-        es__http_error(rs, 500, "the store is not available");
+    if (!job || !out) {
+        es__http_error(rs, 500, "out of memory");
         return 1;
     }
-    int64_t now = (int64_t)time(NULL);
-    es_err rc = es_sms_survey_handle(s, &so, &in, now, out);
-    if (rc == ES_ELIMIT)
+    memset(job, 0, sizeof *job);
+    job->in = in;
+    job->opts = (es_sms_survey_opts){o->survey_keyword, o->survey_expiry};
+    job->now = (int64_t)time(NULL);
+    job->out = out;
+    /* The survey committer runs the step with others' in one transaction
+     * and returns once it is durably committed (surveys.c). */
+    es_err rc = es__http_surveys_submit(rq->srv->surveys, job);
+    if (rc == ES_EBUSY) {
+        es__http_error(rs, 503, "the survey queue is full; retry later");
+        es__http_header_add(rs, "Retry-After", "1");
+        return 1;
+    }
+    if ((rc = job->rc) == ES_ELIMIT)
         return 0; /* not a conversation we can hold: keep it as a mention */
     if (rc) {
-        es__http_store_error(rs, s, rc, NULL);
+        survey_failed(rs, rc, job->why);
+        return 1;
+    }
+    int64_t now = job->now;
+    es_store_t *s = es__http_store(rq);
+    if (!s) {
+        es__http_error(rs, 500, "the store is not available");
         return 1;
     }
     if (!out->handled)

@@ -3,7 +3,8 @@
  * server.c (libmicrohttpd, routes, responses) hands each ingest request's
  * analysed mentions to inbox.c (the bounded queue and the one pipeline
  * thread that group-commits), and both count into metrics.c (the figures
- * that GET /metrics prints).
+ * that GET /metrics prints); hooks.c hands each SMS survey message to
+ * surveys.c (the survey committer: one transaction for a batch of them).
  */
 #ifndef ES_HTTP_HTTP_INT_H
 #define ES_HTTP_HTTP_INT_H
@@ -18,6 +19,7 @@
 #include "earshot/mention.h"
 #include "earshot/server.h"
 #include "earshot/store.h"
+#include "earshot/survey_flow.h"
 
 /* ---- metrics (metrics.c) -------------------------------------------------- */
 
@@ -100,6 +102,43 @@ int es__http_inbox_ok(es__http_inbox *in);
 /* Refuses new jobs, commits every job already queued, joins the thread and
  * frees the inbox. Returns the first commit error seen, or ES_OK. */
 es_err es__http_inbox_close(es__http_inbox *in);
+
+/* ---- the survey committer (surveys.c) ---------------------------------------- */
+
+/* One SMS survey message waiting for its step and the commit. The handler
+ * owns the job and what in, opts and out point to; they must stay valid
+ * until es__http_surveys_submit returns. */
+typedef struct es__http_survey_job {
+    struct es__http_survey_job *next;
+    es_sms_in in;
+    es_sms_survey_opts opts;
+    int64_t now;
+    es_sms_out *out; /* set by the committer: valid once rc is ES_OK */
+    es_err rc;       /* ES_OK once the step is durably committed */
+    char why[256];   /* rc's message from the committer's handle */
+    int done;
+    pthread_cond_t cv; /* signalled when done (surveys.c's) */
+} es__http_survey_job;
+
+typedef struct es__http_surveys es__http_surveys;
+
+/* Opens the committer's own handle on db_path (given gate, first) and
+ * starts its thread. cap bounds the jobs waiting. Errors: the store's
+ * opening, ES_ENOMEM, ES_EIO (no thread). Freed by es__http_surveys_close. */
+es_err es__http_surveys_start(const char *db_path, es_store_gate_t *gate, size_t cap,
+                              es__http_surveys **out) ES_WUR;
+
+/* Queues job and sleeps until its step is committed (or failed): ES_OK,
+ * and the result is job->rc and job->out. ES_EBUSY at once (nothing
+ * queued) when cap jobs wait or the committer refuses. Thread-safe. */
+es_err es__http_surveys_submit(es__http_surveys *sv, es__http_survey_job *job) ES_WUR;
+
+/* Refuses new jobs from now on; those queued are still run and answered. */
+void es__http_surveys_refuse(es__http_surveys *sv);
+
+/* Refuses, answers every job queued, joins the thread, closes the handle
+ * and frees sv (NULL: nothing). Call once no handler can submit. */
+void es__http_surveys_close(es__http_surveys *sv);
 
 /* ---- routes and handlers (router.c) ------------------------------------------
  *
@@ -319,6 +358,7 @@ struct es_server_s {
     struct MHD_Daemon *d;
     uint16_t port;
     es__http_inbox *inbox;
+    es__http_surveys *surveys; /* the SMS survey committer */
     es__http_metrics metrics;
     es_decoder_t *dec_lines; /* JSON Lines, each record's format recognised */
     const es_lexicon_t *lex;

@@ -390,9 +390,14 @@ es_err es_server_start(const es_server_opts *o, es_server_t **out, char *err, si
         snprintf(err, errlen, "starting the pipeline: %s", es_store_errmsg(o->store));
         goto out;
     }
+    if ((rc = es__http_surveys_start(s->o.db_path, s->gate, s->o.queue, &s->surveys))) {
+        snprintf(err, errlen, "starting the survey committer: %s", es_strerror(rc));
+        goto out;
+    }
     rc = listen_on(s, &sa, err, errlen);
 out:
     if (rc) {
+        es__http_surveys_close(s->surveys);
         es_err crc = es__http_inbox_close(s->inbox);
         (void)crc; /* nothing was queued */
         stop_follow_up(s);
@@ -444,8 +449,9 @@ static void drain(es_server_t *s)
 /* The order matters: stop listening and queueing (a request that arrives
  * on an open connection now is answered 503, and every answer from now on
  * closes its connection), let the pipeline commit what
- * is queued and the workers answer it, stop libmicrohttpd (which must have
- * no connection suspended), stop the pipeline, then let the follow-up
+ * is queued and the workers answer it (the survey committer likewise runs
+ * what is queued for the handlers waiting on it), stop libmicrohttpd (which
+ * must have no connection suspended), stop the committers, then let the follow-up
  * thread see the last commits. */
 es_err es_server_stop(es_server_t *s)
 {
@@ -457,9 +463,11 @@ es_err es_server_stop(es_server_t *s)
             close(fd);
         __atomic_store_n(&s->draining, 1, __ATOMIC_RELAXED);
         es__http_inbox_refuse(s->inbox);
+        es__http_surveys_refuse(s->surveys);
         drain(s);
         MHD_stop_daemon(s->d);
     }
+    es__http_surveys_close(s->surveys); /* no handler waits on it any more */
     es_err rc = es__http_inbox_close(s->inbox);
     stop_follow_up(s);
     free_server(s);

@@ -131,6 +131,9 @@ static const char *const fixed_sql[Q_COUNT_ALL] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
+    [Q_SAVEPOINT] = "SAVEPOINT es_step",
+    [Q_RELEASE] = "RELEASE es_step",
+    [Q_ROLLBACK_TO] = "ROLLBACK TO es_step",
     [Q_INSERT_MENTION] =
         "INSERT INTO mentions(source, external_id, author, author_name, followers, text, lang,"
         " created_at, received_at, url, reply_to, location, brand_hint, conversation, compound,"

@@ -61,21 +61,35 @@ es_err es__sqlite_audit_list(es_store_t *s, const char *object, size_t limit,
     return src == SQLITE_DONE ? ES_OK : es__sqlite_fail(s, q->db, src, "reading the audit trail");
 }
 
-/* BEGIN IMMEDIATE, COMMIT or ROLLBACK, with the cached statements. */
+/* BEGIN IMMEDIATE, COMMIT or ROLLBACK, with the cached statements; or a
+ * savepoint inside the open transaction (SAVEPOINT, RELEASE, or ROLLBACK
+ * TO then RELEASE). A savepoint outside a transaction is refused: SQLite
+ * would open a deferred one, which nobody would commit. */
 es_err es__sqlite_tx(es_store_t *s, int what)
 {
     static const int which[] = {
-        [ES__TX_BEGIN] = Q_BEGIN, [ES__TX_COMMIT] = Q_COMMIT, [ES__TX_ROLLBACK] = Q_ROLLBACK};
+        [ES__TX_BEGIN] = Q_BEGIN,       [ES__TX_COMMIT] = Q_COMMIT,
+        [ES__TX_ROLLBACK] = Q_ROLLBACK, [ES__TX_SAVEPOINT] = Q_SAVEPOINT,
+        [ES__TX_RELEASE] = Q_RELEASE,   [ES__TX_ROLLBACK_TO] = Q_ROLLBACK_TO};
     static const char *const name[] = {[ES__TX_BEGIN] = "starting a transaction",
                                        [ES__TX_COMMIT] = "committing",
-                                       [ES__TX_ROLLBACK] = "rolling back"};
+                                       [ES__TX_ROLLBACK] = "rolling back",
+                                       [ES__TX_SAVEPOINT] = "starting a savepoint",
+                                       [ES__TX_RELEASE] = "releasing a savepoint",
+                                       [ES__TX_ROLLBACK_TO] = "rolling back to a savepoint"};
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
     es_err rc = ES_OK;
+    if (what >= ES__TX_SAVEPOINT && sqlite3_get_autocommit(q->db))
+        return es__store_fail(s, ES_EINVAL, "%s: no transaction is open", name[what]);
     /* COMMIT and ROLLBACK are prepared before the transaction starts, so
-     * that ending it never needs memory that may not be there. */
-    if (what == ES__TX_BEGIN &&
-        ((rc = es__sqlite_stmt(s, Q_COMMIT, &st)) || (rc = es__sqlite_stmt(s, Q_ROLLBACK, &st))))
+     * that ending it never needs memory that may not be there; RELEASE and
+     * ROLLBACK TO before the savepoint, for the same reason. */
+    if (what == ES__TX_BEGIN && ((rc = es__sqlite_stmt(s, Q_COMMIT, &st)) ||
+                                 (rc = es__sqlite_stmt(s, Q_ROLLBACK, &st))))
+        return rc;
+    if (what == ES__TX_SAVEPOINT && ((rc = es__sqlite_stmt(s, Q_RELEASE, &st)) ||
+                                     (rc = es__sqlite_stmt(s, Q_ROLLBACK_TO, &st))))
         return rc;
     if ((rc = es__sqlite_stmt(s, which[what], &st)))
         return rc;
@@ -83,6 +97,8 @@ es_err es__sqlite_tx(es_store_t *s, int what)
         es__store_gate_enter(s);
     int src = sqlite3_step(st);
     sqlite3_reset(st);
+    if (src == SQLITE_DONE && what == ES__TX_ROLLBACK_TO) /* ROLLBACK TO keeps it open */
+        return es__sqlite_tx(s, ES__TX_RELEASE);
     if (sqlite3_get_autocommit(q->db)) /* no transaction (any more) */
         es__store_gate_leave(s);
     return src == SQLITE_DONE ? ES_OK : es__sqlite_fail(s, q->db, src, name[what]);

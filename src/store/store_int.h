@@ -63,7 +63,7 @@ typedef struct es__store_ops {
     es_err (*audit_add)(es_store_t *s, const es_audit_entry *e);
     es_err (*audit_list)(es_store_t *s, const char *object, size_t limit,
                          void (*cb)(const es_audit_entry *, void *), void *ud);
-    es_err (*tx)(es_store_t *s, int what); /* ES__TX_BEGIN, _COMMIT, _ROLLBACK */
+    es_err (*tx)(es_store_t *s, int what); /* ES__TX_BEGIN ... ES__TX_ROLLBACK_TO */
     const struct es__case_ops *cases;   /* cases, customers, teams, routing */
     const struct es__alert_ops *alerts; /* alert rules, alerts, outbox */
     const struct es__user_ops *users;   /* users, sessions, login attempts */
@@ -80,7 +80,16 @@ typedef struct es__store_ops {
     const struct es__score_ops *scores;       /* per-day sums of survey answers */
 } es__store_ops;
 
-enum { ES__TX_BEGIN, ES__TX_COMMIT, ES__TX_ROLLBACK };
+/* The tx operation's verbs: a transaction, and a savepoint inside one
+ * (ES__TX_ROLLBACK_TO undoes the savepoint's changes and ends it). */
+enum {
+    ES__TX_BEGIN,
+    ES__TX_COMMIT,
+    ES__TX_ROLLBACK,
+    ES__TX_SAVEPOINT,
+    ES__TX_RELEASE,
+    ES__TX_ROLLBACK_TO
+};
 
 struct es_store_s {
     const es__store_ops *ops; /* NULL until a backend has opened */

@@ -74,6 +74,20 @@ void es_store_rollback(es_store_t *s)
 }
 
 /* See store.h. */
+es_err es_store_savepoint(es_store_t *s)
+{
+    es_err rc = check_open(s, "starting a savepoint");
+    return rc ? rc : s->ops->tx(s, ES__TX_SAVEPOINT);
+}
+
+/* See store.h. */
+es_err es_store_savepoint_end(es_store_t *s, int keep)
+{
+    es_err rc = check_open(s, "ending a savepoint");
+    return rc ? rc : s->ops->tx(s, keep ? ES__TX_RELEASE : ES__TX_ROLLBACK_TO);
+}
+
+/* See store.h. */
 es_err es_store_set_durable(es_store_t *s, int full)
 {
     return es__store_set_durability(s, full);

@@ -17,8 +17,10 @@
  *                                 then skipped; SKIP skips a text question;
  *   anything else              -> not ours (out->handled 0).
  * A session silent for longer than the expiry is ended first (its response
- * stays, partial). Everything of one message happens in one transaction,
- * with the reply recorded under its MessageSid.
+ * stays, partial). Everything of one message happens in one transaction
+ * (es_sms_survey_handle) or in one savepoint of the server's batch
+ * transaction (es_sms_survey_step), with the reply recorded under its
+ * MessageSid.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -310,15 +312,11 @@ static es_err step(convo *c, const es_sms_survey_opts *o, survey_copy *sc)
     return ES_OK;
 }
 
-/* See survey_flow.h. */
-es_err es_sms_survey_handle(es_store_t *s, const es_sms_survey_opts *o, const es_sms_in *in,
-                            int64_t now, es_sms_out *out)
+/* The message inside the open transaction: its earlier reply when its
+ * MessageSid was seen, else its step and the reply recorded under it. */
+static es_err run(es_store_t *s, const es_sms_survey_opts *o, const es_sms_in *in, int64_t now,
+                  es_sms_out *out)
 {
-    if (!s || !in || !in->sid || !*in->sid || !in->from || !*in->from || !in->body || !out)
-        return ES_EINVAL;
-    memset(out, 0, sizeof *out);
-    if (strlen(in->from) > ES_SMS_PHONE_MAX || strlen(in->sid) > ES_SURVEY_EXTID_MAX)
-        return ES_ELIMIT;
     survey_copy *sc = es_malloc(sizeof *sc);
     if (!sc)
         return ES_ENOMEM;
@@ -326,11 +324,7 @@ es_err es_sms_survey_handle(es_store_t *s, const es_sms_survey_opts *o, const es
     memset(&c, 0, sizeof c);
     c.s = s, c.in = in, c.now = now, c.out = out;
     int found = 0;
-    es_err rc = es_survey_flow_prompt(s);
-    if (rc == ES_OK)
-        rc = es_store_begin(s);
-    if (rc == ES_OK)
-        rc = es_sms_message_get(s, in->sid, out->reply, sizeof out->reply, &found);
+    es_err rc = es_sms_message_get(s, in->sid, out->reply, sizeof out->reply, &found);
     if (rc == ES_OK && found) {
         out->handled = out->duplicate = 1;
     } else if (rc == ES_OK) {
@@ -338,11 +332,55 @@ es_err es_sms_survey_handle(es_store_t *s, const es_sms_survey_opts *o, const es
         if (rc == ES_OK && out->handled)
             rc = es_sms_message_put(s, in->sid, in->from, out->reply, now);
     }
+    es_free(sc);
+    return rc;
+}
+
+/* Checks the message before anything is read: ES_EINVAL, ES_ELIMIT. */
+static es_err check(es_store_t *s, const es_sms_in *in, es_sms_out *out)
+{
+    if (!s || !in || !in->sid || !*in->sid || !in->from || !*in->from || !in->body || !out)
+        return ES_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (strlen(in->from) > ES_SMS_PHONE_MAX || strlen(in->sid) > ES_SURVEY_EXTID_MAX)
+        return ES_ELIMIT;
+    return ES_OK;
+}
+
+/* See survey_flow.h. */
+es_err es_sms_survey_handle(es_store_t *s, const es_sms_survey_opts *o, const es_sms_in *in,
+                            int64_t now, es_sms_out *out)
+{
+    es_err rc = check(s, in, out);
+    if (rc)
+        return rc;
+    rc = es_survey_flow_prompt(s);
+    if (rc == ES_OK)
+        rc = es_store_begin(s);
+    if (rc == ES_OK)
+        rc = run(s, o, in, now, out);
     if (rc == ES_OK)
         rc = es_store_commit(s);
     else
         es_store_rollback(s);
-    es_free(sc);
+    if (rc)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+/* See survey_flow.h. */
+es_err es_sms_survey_step(es_store_t *s, const es_sms_survey_opts *o, const es_sms_in *in,
+                          int64_t now, es_sms_out *out)
+{
+    es_err rc = check(s, in, out);
+    if (rc)
+        return rc;
+    if ((rc = es_store_savepoint(s)))
+        return rc;
+    rc = run(s, o, in, now, out);
+    es_err end = es_store_savepoint_end(s, rc == ES_OK);
+    if (rc == ES_OK)
+        rc = end;
     if (rc)
         memset(out, 0, sizeof *out);
     return rc;

@@ -749,9 +749,36 @@ static void test_failed_batch_leaves_nothing(void **state)
     es_store_close(s);
 }
 
+/* Savepoints inside one transaction: a step undone alone, the others
+ * committed together; refused outside a transaction. */
+static void test_savepoints(void **state)
+{
+    fixture *f = *state;
+    es_store_t *s = open_ok(f->path);
+    uint32_t id = 0;
+    assert_int_equal(es_store_savepoint(s), ES_EINVAL);
+    assert_int_equal(es_store_begin(s), ES_OK);
+    assert_int_equal(es_store_savepoint(s), ES_OK);
+    assert_int_equal(es_store_brand_add(s, "Kept", 1, &id), ES_OK);
+    assert_int_equal(es_store_savepoint_end(s, 1), ES_OK);
+    assert_int_equal(es_store_savepoint(s), ES_OK);
+    assert_int_equal(es_store_brand_add(s, "Undone", 0, &id), ES_OK);
+    assert_int_equal(es_store_savepoint_end(s, 0), ES_OK);
+    assert_int_equal(es_store_savepoint(s), ES_OK);
+    assert_int_equal(es_store_brand_add(s, "Also", 0, &id), ES_OK);
+    assert_int_equal(es_store_savepoint_end(s, 1), ES_OK);
+    assert_int_equal(es_store_commit(s), ES_OK);
+    assert_int_equal(es_store_brand_find(s, "Kept", &id), ES_OK);
+    assert_int_equal(es_store_brand_find(s, "Also", &id), ES_OK);
+    assert_int_equal(es_store_brand_find(s, "Undone", &id), ES_ENOTFOUND);
+    assert_int_equal(es_store_savepoint_end(s, 1), ES_EINVAL);
+    es_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_savepoints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrate_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_collisions, setup, teardown),

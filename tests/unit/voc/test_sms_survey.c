@@ -351,6 +351,40 @@ static void test_keyword_and_not_survey(void **state)
     assert_int_equal(es_sms_survey_handle(f->s, &f->o, &in2, T0, &o), ES_ELIMIT);
 }
 
+/* The server's batch: steps in one transaction, each in its savepoint. A
+ * MessageSid stepped twice in it is a duplicate the second time; nothing
+ * is stored before the commit. */
+static void test_step_batch(void **state)
+{
+    fixture *f = *state;
+    es_sms_out a, b, c;
+    es_sms_in start = {"SM1", PHONE, "FEEDBACK 1234"}, ans = {"SM2", PHONE, "4"};
+    assert_int_equal(es_survey_flow_prompt(f->s), ES_OK);
+    assert_int_equal(es_sms_survey_step(f->s, &f->o, &start, T0, &a), ES_EINVAL);
+    for (int keep = 0; keep < 2; keep++) {
+        assert_int_equal(es_store_begin(f->s), ES_OK);
+        assert_int_equal(es_sms_survey_step(f->s, &f->o, &start, T0, &a), ES_OK);
+        assert_int_equal(es_sms_survey_step(f->s, &f->o, &start, T0, &b), ES_OK);
+        assert_int_equal(es_sms_survey_step(f->s, &f->o, &ans, T0 + 1, &c), ES_OK);
+        assert_int_equal(a.duplicate, 0);
+        assert_int_equal(b.duplicate, 1);
+        assert_string_equal(a.reply, b.reply);
+        has(c.reply, "recommend");
+        if (keep) {
+            assert_int_equal(es_store_commit(f->s), ES_OK);
+        } else {
+            es_store_rollback(f->s);
+            assert_int_equal(session(f).position, 0); /* nothing stayed */
+        }
+    }
+    assert_int_equal(session(f).position, 2);
+    assert_int_equal(read_resp(f, a.response_id).overall, 4);
+    /* After the commit, a re-delivery gets the same reply. */
+    es_sms_out again = send(f, "SM2", "4", 2);
+    assert_int_equal(again.duplicate, 1);
+    assert_string_equal(again.reply, c.reply);
+}
+
 /* ---- the hot alert ------------------------------------------------------------------ */
 
 static void take_case(const es_case *c, void *ud)
@@ -496,6 +530,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_full_conversation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_step_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_reasked_once_then_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_skip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_unstop_help, setup, teardown),
