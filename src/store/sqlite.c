@@ -16,6 +16,7 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include "store/sqlite_case_int.h"
 #include "store/sqlite_int.h"
 #include "store/user_int.h"
 #include "store/label_int.h"
@@ -452,6 +453,7 @@ static void free_impl(es__sqlite *q)
         sqlite3_finalize(q->stmt[i]);
     for (int i = 0; i < SF_COMBOS; i++)
         sqlite3_finalize(q->search[i]);
+    es__sqlcase_cache_free(q->case_cache);
     sqlite3_close_v2(q->db);
     es_free(q->path);
     es_free(q);

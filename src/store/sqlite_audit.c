@@ -7,16 +7,18 @@
  */
 #include "store/sqlite_int.h"
 
+/* See sqlite_int.h. */
+const char es__sqlite_audit_sql[] =
+    "INSERT INTO audit(at, user_id, token_id, action, object, detail)"
+    " VALUES (CASE WHEN ?1 > 0 THEN ?1 ELSE strftime('%s','now') END,"
+    " nullif(?2, 0), nullif(?3, 0), ?4, ?5, ?6)";
+
 /* Appends one entry; "now" when e->at is 0. */
 es_err es__sqlite_audit_add(es_store_t *s, const es_audit_entry *e)
 {
     es__sqlite *q = s->impl;
     sqlite3_stmt *st = NULL;
-    int src = sqlite3_prepare_v2(q->db,
-                                 "INSERT INTO audit(at, user_id, token_id, action, object, detail)"
-                                 " VALUES (CASE WHEN ?1 > 0 THEN ?1 ELSE strftime('%s','now') END,"
-                                 " nullif(?2, 0), nullif(?3, 0), ?4, ?5, ?6)",
-                                 -1, &st, NULL);
+    int src = sqlite3_prepare_v2(q->db, es__sqlite_audit_sql, -1, &st, NULL);
     if (src == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, e->at);
         sqlite3_bind_int64(st, 2, e->user_id);

@@ -56,9 +56,11 @@ const char es__sqlite_step10[] =
 
 /* ---- shared helpers --------------------------------------------------------- */
 
-/* The statement cache of a threading call (see es__sqlcase_cache_begin):
- * statements keyed by their SQL text's address, kept prepared until the
- * call ends. One per thread at most; NULL when none is active. */
+/* The statement cache of the threader (see es__sqlcase_cache_begin):
+ * statements keyed by their SQL text's address, kept prepared on the handle
+ * (es__sqlite.case_cache) from one threading call to the next, so that a
+ * call that threads a few mentions does not prepare twenty statements
+ * first. Active on one thread at most; the handle frees it. */
 #define CACHE_SLOTS 48
 typedef struct stmt_cache {
     es_store_t *s;
@@ -72,18 +74,36 @@ static _Thread_local stmt_cache *active;
 /* See case_int.h. */
 void *es__sqlcase_cache_begin(es_store_t *s)
 {
+    es__sqlite *q = s->impl;
     if (active)
         return NULL;
-    stmt_cache *c = es_calloc(1, sizeof *c);
-    if (c) {
+    stmt_cache *c = q->case_cache;
+    if (!c && (c = es_calloc(1, sizeof *c)) != NULL) {
         c->s = s;
-        active = c;
+        q->case_cache = c;
     }
+    active = c;
     return c;
 }
 
 /* See case_int.h. */
 void es__sqlcase_cache_end(void *cache)
+{
+    stmt_cache *c = cache;
+    if (!c)
+        return;
+    /* None may hold a read transaction or point into the caller's memory
+     * until the next call. */
+    for (size_t i = 0; i < c->n; i++) {
+        sqlite3_reset(c->st[i]);
+        sqlite3_clear_bindings(c->st[i]);
+    }
+    if (active == c)
+        active = NULL;
+}
+
+/* See sqlite_case_int.h. */
+void es__sqlcase_cache_free(void *cache)
 {
     stmt_cache *c = cache;
     if (!c)
@@ -215,12 +235,23 @@ es_err es__sqlcase_visible(es_store_t *s, int64_t id, const es_case_scope *scope
 es_err es__sqlcase_audit(es_store_t *s, const es_case_actor *who, int64_t at, const char *action,
                          const char *object, const char *detail)
 {
-    es_audit_entry e = {.at = at, .action = action, .object = object, .detail = detail};
-    if (who) {
-        e.user_id = who->user_id;
-        e.token_id = who->token_id;
-    }
-    return es__sqlite_audit_add(s, &e);
+    /* es__sqlite_audit_add's statement, kept prepared while the threader's
+     * cache is active (one audit entry per new case). */
+    sqlite3_stmt *st;
+    es_err rc = es__sqlcase_prepare(s, es__sqlite_audit_sql, &st, "writing the audit trail");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, at);
+    sqlite3_bind_int64(st, 2, who ? who->user_id : 0);
+    sqlite3_bind_int64(st, 3, who ? who->token_id : 0);
+    sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, object, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, detail, -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    es__sqlcase_finalize(st);
+    return src == SQLITE_DONE
+               ? ES_OK
+               : es__sqlite_fail(s, ((es__sqlite *)s->impl)->db, src, "writing the audit trail");
 }
 
 /* See case_int.h. */

@@ -20,12 +20,16 @@
 es_err es__sqlcase_prepare(es_store_t *s, const char *sql, sqlite3_stmt **st, const char *what);
 void es__sqlcase_finalize(sqlite3_stmt *st);
 
-/* Starts a statement cache for s on this thread (the threader, for the many
- * small statements of each mention); NULL when one is active already or
- * memory is short (then statements are simply prepared each time). End it
- * with es__sqlcase_cache_end, which finalizes them. */
+/* Makes s's statement cache active on this thread (the threader, for the
+ * many small statements of each mention); NULL when one is active already
+ * or memory is short (then statements are simply prepared each time). The
+ * cache belongs to s's handle and keeps its statements prepared from one
+ * call to the next: es__sqlcase_cache_end only deactivates it (every
+ * statement must have been released with es__sqlcase_finalize by then);
+ * es__sqlcase_cache_free, called when the handle closes, finalizes them. */
 void *es__sqlcase_cache_begin(es_store_t *s);
 void es__sqlcase_cache_end(void *cache);
+void es__sqlcase_cache_free(void *cache);
 
 /* Starts a write transaction unless one is open already (a caller's
  * es_store_begin); *owned says whether es__sqlcase_end must finish it. */

@@ -4,7 +4,7 @@
  * (intent, department, rules fired, text, listening queries, brands,
  * location, language), asks src/inbox/route.c which rule matches and which
  * team member takes the case, and writes the answer with its audit entry.
- * The rules are loaded once per threading call.
+ * The rules and the triage team are read once per threading call.
  */
 #include <string.h>
 
@@ -21,6 +21,7 @@ struct es__sqlcase_router {
     es_route_rule *rules;
     size_t n, cap;
     int oom;
+    int64_t triage; /* the triage team, looked up once per call; -1: not yet */
 };
 
 static char *dup(es__sqlcase_router *r, const char *v)
@@ -71,6 +72,7 @@ es_err es__sqlcase_router_new(es_store_t *s, es__sqlcase_router **out)
         return es__store_fail(s, ES_ENOMEM, "loading routing rules: out of memory");
     }
     r->s = s;
+    r->triage = -1;
     es_err rc = es__sqlcase_route_each(s, keep_rule, r);
     if (rc == ES_OK && r->oom)
         rc = es__store_fail(s, ES_ENOMEM, "loading routing rules: out of memory");
@@ -159,6 +161,11 @@ static es_err choose_team(es__sqlcase_router *r, int64_t case_id, int64_t mentio
     }
     if (*team)
         return ES_OK;
+    /* Like the rules, the triage team is read once per threading call. */
+    if (r->triage >= 0) {
+        *team = r->triage;
+        return ES_OK;
+    }
     rc = es__sqlcase_prepare(s, "SELECT id FROM teams WHERE triage = 1 ORDER BY id LIMIT 1", &st,
                              "routing a case");
     if (rc)
@@ -167,7 +174,10 @@ static es_err choose_team(es__sqlcase_router *r, int64_t case_id, int64_t mentio
     if (src == SQLITE_ROW)
         *team = sqlite3_column_int64(st, 0);
     es__sqlcase_finalize(st);
-    return src == SQLITE_ROW || src == SQLITE_DONE ? ES_OK : fail(s, src, "routing a case");
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        return fail(s, src, "routing a case");
+    r->triage = *team;
+    return ES_OK;
 }
 
 /* See case_int.h. */

@@ -11,7 +11,8 @@
  * Crash safety: the mention's case_id is written in the same transaction
  * that creates or updates its case, so a crash loses the whole chunk or
  * nothing, and the next call picks up exactly the mentions still without a
- * case. Statements are prepared once per call.
+ * case. Statements stay prepared on the store handle from one call to the
+ * next (the statement cache of sqlite_case.c), as does the audit entry's.
  */
 #include <stdio.h>
 #include <string.h>

@@ -64,6 +64,10 @@ typedef struct es__sqlite {
     char *path;
     sqlite3_stmt *stmt[Q_COUNT_ALL];
     sqlite3_stmt *search[SF_COMBOS];
+    /* The threader's statements, kept prepared from one threading call to
+     * the next (sqlite_case.c, es__sqlcase_cache_begin); NULL until the
+     * first call. Freed with the handle. */
+    void *case_cache;
 } es__sqlite;
 
 /* The idempotency key of a mention: XXH64 of external_id seeded with XXH64
@@ -105,6 +109,9 @@ es_err es__sqlite_recent_fp(es_store_t *s, size_t limit, void (*cb)(uint64_t, co
 es_err es__sqlite_token_add(es_store_t *s, const char *name, const uint8_t hash[32], int64_t *id);
 es_err es__sqlite_token_verify(es_store_t *s, const uint8_t hash[32], int64_t now, int64_t *id);
 es_err es__sqlite_audit_add(es_store_t *s, const es_audit_entry *e);
+/* The statement es__sqlite_audit_add runs (?1 at, ?2 user, ?3 token, ?4
+ * action, ?5 object, ?6 detail), for callers that keep it prepared. */
+extern const char es__sqlite_audit_sql[];
 es_err es__sqlite_audit_list(es_store_t *s, const char *object, size_t limit,
                              void (*cb)(const es_audit_entry *, void *), void *ud);
 es_err es__sqlite_tx(es_store_t *s, int what);

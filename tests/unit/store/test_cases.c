@@ -726,6 +726,55 @@ static void test_regions_due_lists(void **state)
     assert_int_equal(es_team_find(f->s, "nope", &found), ES_ENOTFOUND);
 }
 
+/* The threader keeps its statements prepared on the handle from one call to
+ * the next, and reads the routing rules and the triage team once per call:
+ * what changed between two calls (a triage team, a member, a rule) decides
+ * the second call's cases, and every new case is audited in both. */
+static void test_thread_calls_see_changes(void **state)
+{
+    fixture *f = *state;
+    msg first[] = {
+        {"twitter", "k1", "v1", "lost bag", T0, 0, -0.5, ES_INTENT_COMPLAINT},
+        {"twitter", "k2", "v2", "a question", T0 + 1, 0, 0, ES_INTENT_QUESTION},
+    };
+    put(f, first, 2);
+    assert_int_equal(thread(f, T0 + 10), 2);
+    assert_int_equal(get(f, case_of(f, "k1")).team, 0); /* no team yet */
+    assert_int_equal(get(f, case_of(f, "k2")).team, 0);
+    int64_t triage, bags, ann = user(f, "ann"), cat = user(f, "cat");
+    assert_int_equal(es_team_add(f->s, "Triage", "round_robin", 1, NULL, &triage), ES_OK);
+    assert_int_equal(es_team_member_add(f->s, triage, ann, 50, NULL), ES_OK);
+    msg second[] = {
+        {"twitter", "k3", "v3", "another bag", T0 + 20, 0, -0.5, ES_INTENT_COMPLAINT},
+        {"twitter", "k4", "v2", "same customer", T0 + 21, 0, 0, ES_INTENT_QUESTION},
+    };
+    put(f, second, 2);
+    assert_int_equal(thread(f, T0 + 30), 2);
+    got k3 = get(f, case_of(f, "k3"));
+    assert_int_equal(k3.team, triage);
+    assert_int_equal(k3.assignee, ann);
+    assert_int_equal(case_of(f, "k4"), case_of(f, "k2")); /* joined, not routed again */
+    assert_int_equal(es_team_add(f->s, "Baggage", "least_loaded", 0, NULL, &bags), ES_OK);
+    assert_int_equal(es_team_member_add(f->s, bags, cat, 5, NULL), ES_OK);
+    es_route_rule r = {.name = "bags", .priority = 1, .keyword = "bag", .team_id = bags};
+    assert_int_equal(es_route_add(f->s, &r, NULL, NULL), ES_OK);
+    msg third[] = {
+        {"twitter", "k5", "v5", "my bag is gone", T0 + 40, 0, -0.5, ES_INTENT_COMPLAINT},
+        {"twitter", "k6", "v6", "hello", T0 + 41, 0, 0, ES_INTENT_QUESTION},
+    };
+    put(f, third, 2);
+    assert_int_equal(thread(f, T0 + 50), 2);
+    got k5 = get(f, case_of(f, "k5")), k6 = get(f, case_of(f, "k6"));
+    assert_int_equal(k5.team, bags);
+    assert_int_equal(k5.assignee, cat);
+    assert_int_equal(k6.team, triage);
+    assert_int_equal(k6.assignee, ann);
+    assert_int_equal(sql(f, "SELECT count(*) FROM audit WHERE action = 'case.create'"), 5);
+    assert_int_equal(sql(f, "SELECT count(*) FROM audit WHERE action = 'case.create' AND detail"
+                            " LIKE '%\"rule_id\":0,%'"),
+                     4);
+}
+
 /* Failing allocations anywhere in threading leave either a whole chunk
  * threaded or nothing of it; then threading completes. */
 static void test_thread_alloc_failures(void **state)
@@ -777,6 +826,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_department_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_and_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_regions_due_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_thread_calls_see_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_thread_alloc_failures, setup, teardown),
     };
     if (getenv("ES_TEST_FILTER")) /* one test by name, for debugging */
