@@ -252,12 +252,12 @@ static void test_json(void **state)
     assert_int_equal(a.a.date, 1795132800); /* 2026-11-20 */
     es_audit_parsed_cleanup(&a);
     const char *bads[] = {"{\"checklist\":1,\"location\":\"L1\",\"answers\":[true,-1]}",
-                          "{\"checklist\":1,\"location\":\"L1\",\"date\":\"2026-02-31\","
-                          "\"answers\":[1]}",
+                          ("{\"checklist\":1,\"location\":\"L1\",\"date\":\"2026-02-31\","
+                           "\"answers\":[1]}"),
                           "{\"location\":\"L1\",\"answers\":[1]}",
                           "{\"checklist\":1,\"location\":\"L1\",\"answers\":[]}"};
-    const char *why[] = {"answers[1]: true/false, \"yes\"/\"no\", 0 to 100 points, or "
-                         "null/\"n/a\"",
+    const char *why[] = {("answers[1]: true/false, \"yes\"/\"no\", 0 to 100 points, or "
+                          "null/\"n/a\""),
                          "date: a day such as \"2026-11-20\"",
                          "checklist: missing (a name or an id)",
                          "answers: an array of 1 to 200 answers"};
