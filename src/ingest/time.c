@@ -171,7 +171,7 @@ static es_err parse_twitter(const char *p, int64_t *out)
         return ES_EPARSE;
     p += 4;
     skip_ws(&p);
-    if (digits(&p, p[1] == ' ' ? 1 : 2, &d) || *p++ != ' ' || clock(&p, &h, &mi, &s) ||
+    if (digits(&p, p[0] && p[1] == ' ' ? 1 : 2, &d) || *p++ != ' ' || clock(&p, &h, &mi, &s) ||
         zone(&p, &off))
         return ES_EPARSE;
     skip_ws(&p);
@@ -188,7 +188,7 @@ static es_err parse_rfc5322(const char *p, int64_t *out)
     if (comma && comma - p <= 9)
         p = comma + 1;
     skip_ws(&p);
-    if (digits(&p, p[1] == ' ' ? 1 : 2, &d) || *p++ != ' ')
+    if (digits(&p, p[0] && p[1] == ' ' ? 1 : 2, &d) || *p++ != ' ')
         return ES_EPARSE;
     skip_ws(&p);
     if (!(mo = month_of(p)))
